@@ -1,0 +1,938 @@
+"""``lucid.Tensor``: an array of one device, plus what reverse-mode autograd needs.
+
+A Tensor holds ``data`` (a NumPy or CuPy array), ``grad`` (a raw array of the same backend, or
+None, as in Lucid), ``requires_grad``, and, when an op made it, ``_node``: the ``Function``
+instance that computed it, through which ``backward`` walks. Every arithmetic operator and method
+below delegates to a function of ``lucid.ops``; the Tensor itself only stores and forwards.
+
+The class sits below ``lucid.autograd`` and ``lucid.ops`` (they build and return Tensors); its
+methods reach those layers through module attributes read at call time (``_ops.exp``), so the
+import graph stays a tree at import time.
+"""
+
+from lucid import backend as _backend
+from lucid.backend import dtypes as _dtypes
+
+__all__ = ["Tensor", "tensor", "to_tensor"]
+
+
+class _Size(int):
+    """``t.size``: the element count (Lucid) that can also be called as ``t.size(dim)`` (PyTorch)."""
+
+    def __new__(cls, shape):
+        n = 1
+        for d in shape:
+            n *= d
+        obj = super().__new__(cls, n)
+        obj._shape = shape
+        return obj
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self._shape
+        return self._shape[dim]
+
+
+def _infer_array(data, dtype, backend):
+    """An array of ``backend`` from Python data, with PyTorch's dtype inference."""
+    if dtype is not None:
+        return backend.asarray(data, dtype=_dtypes.to_numpy_dtype(dtype))
+    if _backend.is_array(data):
+        return backend.asarray(data)
+    if hasattr(data, "__array__") or hasattr(data, "__array_namespace__"):  # host NumPy etc.
+        array = backend.asarray(data)
+        if array.dtype not in _dtypes._BY_NUMPY:
+            raise TypeError(f"unsupported dtype {array.dtype}")
+        return array
+    array = backend.asarray(data)
+    kind = array.dtype.kind
+    if kind == "f":  # Python floats: the default float dtype, not float64
+        return array.astype(_dtypes.default_float(), copy=False)
+    if kind in "iu":
+        return array.astype("int64", copy=False)
+    if kind in "bc":
+        return array
+    raise TypeError(f"cannot make a Tensor from {type(data).__name__} (dtype {array.dtype})")
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode autograd.
+
+    ``Tensor(data, requires_grad=False, keep_grad=False, dtype=None, device="cpu")``. ``data`` may
+    be a scalar, a (nested) list, a NumPy/CuPy array or a Tensor (whose values are copied).
+    Python floats become float32 (the default dtype), ints int64, bools bool; arrays keep their
+    dtype. ``keep_grad=True`` keeps ``.grad`` on a tensor that an op produced (``retain_grad``).
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "keep_grad", "_node", "_out_index",
+                 "_backend", "_ver", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, requires_grad=False, keep_grad=False, dtype=None, device=None):
+        if isinstance(data, Tensor):
+            if device is None:
+                device = data.device
+            data = data._data.copy()
+        if device is None:
+            device = _backend.backend_of(data).name if _backend.is_array(data) else "cpu"
+        backend = _backend.get_backend(device)
+        self._data = _infer_array(data, dtype, backend)
+        self._backend = backend
+        self.grad = None
+        self.requires_grad = False
+        self.keep_grad = bool(keep_grad)
+        self._node = None
+        self._out_index = 0
+        self._ver = [0]
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array, backend, requires_grad, node, out_index):
+        """A Tensor around an existing array (no copy, no checks): what every op returns."""
+        t = object.__new__(cls)
+        t._data = array
+        t._backend = backend
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.keep_grad = False
+        t._node = node
+        t._out_index = out_index
+        t._ver = [0]
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ storage
+    @property
+    def data(self):
+        """The raw array (assignable, as in Lucid: ``layer.weight.data = array``)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        if not _backend.is_array(value) or _backend.backend_of(value) is not self._backend:
+            value = self._backend.asarray(_backend.to_host(value) if _backend.is_array(value) else value)
+        self._data = value
+        self._ver[0] += 1
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def size(self):
+        return _Size(self._data.shape)
+
+    def numel(self):
+        return self._data.size
+
+    def dim(self):
+        return self._data.ndim
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def dtype(self):
+        return _dtypes._BY_NUMPY[self._data.dtype]
+
+    @property
+    def device(self):
+        return self._backend.name
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def is_free(self):
+        """True for a tensor outside any graph (Lucid's name)."""
+        return self._node is None and not self.requires_grad
+
+    def is_all_free(self):
+        return self.is_free
+
+    @property
+    def _version(self):
+        return self._ver[0]
+
+    def is_cpu(self):
+        return self._backend.name == "cpu"
+
+    def is_gpu(self):
+        return self._backend.name == "gpu"
+
+    @property
+    def is_cuda(self):
+        return self._backend.name == "gpu"
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only floating point tensors can require gradients, this one is {self._data.dtype}")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, keep_grad=False, retain_graph=False):
+        """Accumulate the gradient of this tensor into ``.grad`` of every leaf it depends on.
+
+        With no ``gradient``, a non-scalar tensor is seeded with ones (Lucid's rule), so
+        ``y.backward()`` is ``y.sum().backward()``. ``keep_grad=True`` also keeps ``.grad`` on
+        every intermediate tensor; ``retain_graph=True`` allows a second backward.
+        """
+        if isinstance(gradient, bool):  # Lucid's positional form: backward(keep_grad)
+            gradient, keep_grad = None, gradient
+        _engine.backward(self, gradient, keep_grad, retain_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        self.keep_grad = True
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` once per backward with this tensor's total gradient.
+
+        ``grad`` is a Tensor; a hook may return a replacement. Returns a function that removes it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._node is not None:
+            return self._node._add_hook(self._out_index, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        hooks = self._hooks
+        return lambda: hooks.remove(hook) if hook in hooks else None
+
+    def zero_grad(self):
+        self.grad = None
+
+    def detach(self):
+        """A tensor sharing this one's values, outside the graph (PyTorch's semantics)."""
+        t = Tensor._make(self._data, self._backend, False, None, 0)
+        t._ver = self._ver
+        return t
+
+    def detach_(self):
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def copy_data(self):
+        return self._data.copy()
+
+    def copy_grad(self):
+        return None if self.grad is None else self.grad.copy()
+
+    def free(self):
+        """Cut this tensor from its graph in place (Lucid's name)."""
+        return self.detach_()
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self):
+        """The values as a host NumPy array (shares memory on the cpu)."""
+        if self.requires_grad and self._node is not None:
+            pass  # PyTorch refuses; Lucid allows it, and so do we
+        return self._backend.to_numpy(self._data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors can be used as an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
+                "use .any() or .all()")
+        return bool(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def to(self, *args, **kwargs):
+        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``: a moved and/or cast tensor."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, str) and arg in ("cpu", "gpu", "cuda") or (
+                    isinstance(arg, str) and arg.startswith(("cuda:", "gpu:"))) or (
+                    isinstance(arg, str) and arg in _backend._BACKENDS):
+                device = arg
+            elif isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            else:
+                dtype = arg
+        out = self
+        if device is not None and _backend.canonical_device(device) != self._backend.name:
+            out = _ops.to_device(out, _backend.canonical_device(device))
+        if dtype is not None:
+            out = out.astype(dtype)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def gpu(self):
+        return self.to("gpu")
+
+    cuda = gpu
+
+    def astype(self, dtype):
+        """A copy cast to ``dtype`` (unlike Lucid 2, never changes ``self``)."""
+        np_dtype = _dtypes.to_numpy_dtype(dtype)
+        if np_dtype == self._data.dtype:
+            return self
+        return _ops.cast(self, np_dtype)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"lucid.{self.dtype.name}"
+        return self.astype(dtype)
+
+    def type_as(self, other):
+        return self.astype(other.dtype)
+
+    def float(self):
+        return self.astype("float32")
+
+    def double(self):
+        return self.astype("float64")
+
+    def half(self):
+        return self.astype("float16")
+
+    def long(self):
+        return self.astype("int64")
+
+    def int(self):
+        return self.astype("int32")
+
+    def bool(self):
+        return self.astype("bool")
+
+    def clone(self):
+        return _ops.clone(self)
+
+    def contiguous(self):
+        return self
+
+    def eval(self):
+        return self
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self):
+        import numpy  # printing only: the formatting of values is NumPy's on every device
+
+        values = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        extras = []
+        if self._data.dtype not in (_dtypes.default_float(), numpy.dtype("int64"), numpy.dtype("bool")):
+            extras.append(f"dtype={self.dtype.name}")
+        if self._backend.name != "cpu":
+            extras.append(f"device='{self._backend.name}'")
+        if self.requires_grad:
+            extras.append("grad=None" if self.grad is None else
+                          "grad=" + numpy.array2string(self._backend.to_numpy(self.grad), separator=", "))
+        return "Tensor(" + ", ".join([values] + extras) + ")"
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return id(self)
+
+    def __deepcopy__(self, memo):
+        t = Tensor._make(self._data.copy(), self._backend, self.requires_grad and self._node is None,
+                         None, 0)
+        t.keep_grad = self.keep_grad
+        if self.grad is not None:
+            t.grad = self.grad.copy()
+        memo[id(self)] = t
+        return t
+
+    def __reduce__(self):
+        grad = None if self.grad is None else self._backend.to_numpy(self.grad)
+        return (_rebuild, (self.numpy(), self.requires_grad and self._node is None, self.device, grad))
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.logical_not(self) if self._data.dtype.kind == "b" else _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.logical_and(other, self)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.logical_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.logical_xor(other, self)
+
+    def __eq__(self, other):
+        return _ops.equal(self, other)
+
+    def __ne__(self, other):
+        return _ops.not_equal(self, other)
+
+    def __lt__(self, other):
+        return _ops.less(self, other)
+
+    def __le__(self, other):
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _ops.greater_equal(self, other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem(self, index, value)
+
+
+    # ------------------------------------------------------------------ ops as methods
+    # Each is the function of the same name in lucid.ops with this tensor as its first argument.
+    def sum(self, axis=None, keepdims=False, **kw):
+        return _ops.sum(self, axis, keepdims, **kw)
+
+    def mean(self, axis=None, keepdims=False, **kw):
+        return _ops.mean(self, axis, keepdims, **kw)
+
+    def var(self, axis=None, keepdims=False, **kw):
+        return _ops.var(self, axis, keepdims, **kw)
+
+    def std(self, axis=None, keepdims=False, **kw):
+        return _ops.std(self, axis, keepdims, **kw)
+
+    def prod(self, axis=None, keepdims=False, **kw):
+        return _ops.prod(self, axis, keepdims, **kw)
+
+    def max(self, axis=None, keepdims=False, **kw):
+        return _ops.max(self, axis, keepdims, **kw)
+
+    def min(self, axis=None, keepdims=False, **kw):
+        return _ops.min(self, axis, keepdims, **kw)
+
+    def argmax(self, axis=None, keepdims=False, **kw):
+        return _ops.argmax(self, axis, keepdims, **kw)
+
+    def argmin(self, axis=None, keepdims=False, **kw):
+        return _ops.argmin(self, axis, keepdims, **kw)
+
+    def all(self, axis=None, keepdims=False, **kw):
+        return _ops.all(self, axis, keepdims, **kw)
+
+    def any(self, axis=None, keepdims=False, **kw):
+        return _ops.any(self, axis, keepdims, **kw)
+
+    def logsumexp(self, axis=None, keepdims=False, **kw):
+        return _ops.logsumexp(self, axis, keepdims, **kw)
+
+    def cumsum(self, axis=-1, **kw):
+        return _ops.cumsum(self, axis, **kw)
+
+    def cumprod(self, axis=-1, **kw):
+        return _ops.cumprod(self, axis, **kw)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def norm(self, ord=None, axis=None, keepdims=False, **kw):
+        return _linalg.norm(self, ord, axis, keepdims, **kw)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_axis=0, end_axis=-1, **kw):
+        return _ops.flatten(self, start_axis, end_axis, **kw)
+
+    def ravel(self):
+        return _ops.ravel(self)
+
+    def squeeze(self, axis=None, **kw):
+        return _ops.squeeze(self, axis, **kw)
+
+    def unsqueeze(self, axis, **kw):
+        return _ops.unsqueeze(self, axis, **kw)
+
+    def transpose(self, axes=None, *more):
+        return _ops.transpose(self, axes, *more)
+
+    def permute(self, *axes):
+        return _ops.permute(self, *axes)
+
+    def swapaxes(self, axis1, axis2):
+        return _ops.swapaxes(self, axis1, axis2)
+
+    def moveaxis(self, source, destination):
+        return _ops.moveaxis(self, source, destination)
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    @property
+    def mT(self):
+        return _ops.swapaxes(self, -1, -2)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _ops.broadcast_to(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def repeat(self, repeats, axis=None):
+        return _ops.repeat(self, repeats, axis)
+
+    def tile(self, reps):
+        return _ops.tile(self, reps)
+
+    def roll(self, shifts, axis=None, **kw):
+        return _ops.roll(self, shifts, axis, **kw)
+
+    def flip(self, axis=None, **kw):
+        return _ops.flip(self, axis, **kw)
+
+    def tril(self, k=0, **kw):
+        return _ops.tril(self, k, **kw)
+
+    def triu(self, k=0, **kw):
+        return _ops.triu(self, k, **kw)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _ops.diagonal(self, offset, axis1, axis2)
+
+    def pad(self, pad_width, value=0):
+        return _ops.pad(self, pad_width, value)
+
+    def split(self, size_or_sections, axis=0, **kw):
+        return _ops.split(self, size_or_sections, axis, **kw)
+
+    def chunk(self, chunks, axis=0, **kw):
+        return _ops.chunk(self, chunks, axis, **kw)
+
+    def unbind(self, axis=0, **kw):
+        return _ops.unbind(self, axis, **kw)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def log10(self):
+        return _ops.log10(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def neg(self):
+        return _ops.negative(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def arcsin(self):
+        return _ops.arcsin(self)
+
+    def arccos(self):
+        return _ops.arccos(self)
+
+    def arctan(self):
+        return _ops.arctan(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def round(self, decimals=0):
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self):
+        return _ops.trunc(self)
+
+    def clip(self, min_value=None, max_value=None):
+        return _ops.clip(self, min_value, max_value)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clip(self, min, max)
+
+    def pow(self, exponent):
+        return _ops.power(self, exponent)
+
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.sub(self, other)
+
+    def mul(self, other):
+        return _ops.multiply(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def eq(self, other):
+        return _ops.equal(self, other)
+
+    def ne(self, other):
+        return _ops.not_equal(self, other)
+
+    def lt(self, other):
+        return _ops.less(self, other)
+
+    def le(self, other):
+        return _ops.less_equal(self, other)
+
+    def gt(self, other):
+        return _ops.greater(self, other)
+
+    def ge(self, other):
+        return _ops.greater_equal(self, other)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def dot(self, other):
+        return _ops.dot(self, other)
+
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        return _ops.masked_fill(self, mask, value)
+
+    def sort(self, axis=-1, descending=False, **kw):
+        return _ops.sort(self, axis, descending, **kw)
+
+    def argsort(self, axis=-1, descending=False, **kw):
+        return _ops.argsort(self, axis, descending, **kw)
+
+    def topk(self, k, axis=-1, largest=True, sorted=True, **kw):
+        return _ops.topk(self, k, axis, largest, sorted, **kw)
+
+    def nonzero(self, as_tuple=False):
+        return _ops.nonzero(self, as_tuple)
+
+    def unique(self, sorted=True, axis=None, return_inverse=False, return_counts=False):
+        return _ops.unique(self, sorted, axis, return_inverse, return_counts)
+
+    def gather(self, axis, index, **kw):
+        return _ops.gather(self, axis, index, **kw)
+
+    def scatter(self, axis, index, src, **kw):
+        return _ops.scatter(self, axis, index, src, **kw)
+
+    def index_select(self, axis, index, **kw):
+        return _ops.index_select(self, axis, index, **kw)
+
+    def take_along_axis(self, indices, axis):
+        return _ops.take_along_axis(self, indices, axis)
+
+    def softmax(self, axis=-1, **kw):
+        from lucid.nn import functional as F
+        return F.softmax(self, axis, **kw)
+
+    def log_softmax(self, axis=-1, **kw):
+        from lucid.nn import functional as F
+        return F.log_softmax(self, axis, **kw)
+
+    # ------------------------------------------------------------------ in-place ops
+    def _inplace(self, result):
+        """Make ``self`` hold ``result``: values written into its buffer, graph re-pointed.
+
+        The version counter goes up, so a backward that saved the old values raises instead of
+        using the new ones.
+        """
+        if self._node is None and self.requires_grad and _grad_mode.grad_enabled():
+            raise RuntimeError(
+                "a leaf tensor that requires grad is used in an in-place operation; "
+                "wrap the update in `with lucid.no_grad():`")
+        if result._data.dtype != self._data.dtype and (
+                result._data.dtype.kind == "f" and self._data.dtype.kind in "iub"):
+            raise TypeError(f"in-place result of dtype {result._data.dtype} cannot be stored in a "
+                            f"{self._data.dtype} tensor")
+        if result.shape != self.shape:
+            raise ValueError(f"in-place op changed the shape from {self.shape} to {result.shape}")
+        self._data[...] = result._data
+        self._ver[0] += 1
+        if result._node is None:  # the new values do not depend on the graph
+            if self._node is not None:
+                self._node, self.requires_grad = None, False
+        else:
+            self._node = result._node
+            self._out_index = result._out_index
+            self.requires_grad = True
+            outs = list(self._node._outs)
+            outs[self._out_index] = _weakref.ref(self)
+            self._node._outs = tuple(outs)
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace(_ops.add(self, other if alpha == 1 else other * alpha))
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(_ops.sub(self, other if alpha == 1 else other * alpha))
+
+    def mul_(self, other):
+        return self._inplace(_ops.multiply(self, other))
+
+    def div_(self, other):
+        return self._inplace(_ops.div(self, other))
+
+    def pow_(self, exponent):
+        return self._inplace(_ops.power(self, exponent))
+
+    def neg_(self):
+        return self._inplace(_ops.negative(self))
+
+    def exp_(self):
+        return self._inplace(_ops.exp(self))
+
+    def log_(self):
+        return self._inplace(_ops.log(self))
+
+    def sqrt_(self):
+        return self._inplace(_ops.sqrt(self))
+
+    def abs_(self):
+        return self._inplace(_ops.abs(self))
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(_ops.clip(self, min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._inplace(_ops.relu(self))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        return self._inplace(_ops.full_like(self, value))
+
+    def copy_(self, src):
+        src = src if isinstance(src, Tensor) else Tensor(src, device=self.device)
+        return self._inplace(_ops.broadcast_to(src.to(self.device, self.dtype), self.shape))
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(_ops.masked_fill(self, mask, value))
+
+    def uniform_(self, low=0.0, high=1.0, generator=None):
+        return self._inplace(_random.uniform(low, high, self.shape, dtype=self.dtype,
+                                             device=self.device, generator=generator))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._inplace(_random.normal(mean, std, self.shape, dtype=self.dtype,
+                                            device=self.device, generator=generator))
+
+    def zero(self):
+        """Lucid's name: set every value to zero, in place."""
+        with _grad_mode.no_grad():
+            return self.fill_(0)
+
+
+def _rebuild(array, requires_grad, device, grad):
+    t = Tensor(array, requires_grad=requires_grad, device=device)
+    if grad is not None:
+        t.grad = t._backend.asarray(grad)
+    return t
+
+
+def tensor(data, requires_grad=False, keep_grad=False, dtype=None, device=None):
+    """``lucid.tensor(data, ...)``: a new Tensor (copies ``data``; accepts a Tensor)."""
+    return Tensor(data, requires_grad, keep_grad, dtype, device)
+
+
+def to_tensor(data, requires_grad=False, keep_grad=False, dtype=None, device=None):
+    """Like ``tensor``, but returns ``data`` itself when it is already a matching Tensor."""
+    if isinstance(data, Tensor) and dtype is None and (device is None or device == data.device):
+        if requires_grad and not data.requires_grad:
+            data.requires_grad_(True)
+        return data
+    return Tensor(data, requires_grad, keep_grad, dtype, device)
+
+
+# Late imports: these layers build on Tensor (see the module docstring).
+import weakref as _weakref  # noqa: E402
+
+from lucid.autograd import engine as _engine, grad_mode as _grad_mode  # noqa: E402
+from lucid import ops as _ops  # noqa: E402
+from lucid import random as _random  # noqa: E402
+from lucid import linalg as _linalg  # noqa: E402

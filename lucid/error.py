@@ -1,0 +1,15 @@
+"""Lucid's own exception types (``lucid.error``). Each subclasses the built-in a user would catch."""
+
+__all__ = ["BackwardError", "DeviceMismatchError", "UnknownDeviceError"]
+
+
+class BackwardError(RuntimeError):
+    """A backward pass cannot run: a freed graph, a changed saved tensor, a wrong gradient shape."""
+
+
+class DeviceMismatchError(RuntimeError):
+    """One op was given tensors that live on two devices."""
+
+
+class UnknownDeviceError(ValueError):
+    """A device name that no backend answers to."""

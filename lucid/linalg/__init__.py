@@ -1,0 +1,1 @@
+"""lucid.linalg (filled in below)."""
