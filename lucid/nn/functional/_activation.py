@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the activation work."""
+
+__all__ = []

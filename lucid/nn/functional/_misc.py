@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the misc work."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the rnn work."""
+
+__all__ = []

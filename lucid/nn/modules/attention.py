@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the attention work."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the conv work."""
+
+__all__ = []

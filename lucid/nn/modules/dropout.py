@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the dropout work."""
+
+__all__ = []

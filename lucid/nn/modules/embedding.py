@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the embedding work."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the transformer work."""
+
+__all__ = []

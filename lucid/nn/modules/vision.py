@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the vision work."""
+
+__all__ = []
