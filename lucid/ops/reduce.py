@@ -54,7 +54,7 @@ class Mean(Function):
         return ctx.xp.mean(x, axis=axes, keepdims=keepdims)
 
     def backward(ctx, grad):
-        grad = _expand(grad, ctx.in_shape, ctx.axes, ctx.keepdims) / max(ctx.count, 1)
+        grad = _expand(grad, ctx.in_shape, ctx.axes, ctx.keepdims) / (ctx.count or 1)
         return broadcast_to(grad, ctx.in_shape)
 
 
