@@ -206,6 +206,8 @@ class Tensor:
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         self.keep_grad = True
+        if self._node is not None:
+            self._node._watch = True  # tell the engine to look at this node's outputs
         return self
 
     def register_hook(self, hook):

@@ -16,23 +16,25 @@ __all__ = ["backward", "grad"]
 
 
 def _toposort(root_nodes):
-    """Nodes reachable from ``root_nodes``, each before every node it feeds into (reversed DFS)."""
-    order, visited = [], set()
-    stack = [(node, False) for node in root_nodes]
+    """Every node reachable from ``root_nodes``, each before the nodes that made its inputs.
+
+    A node is always created after the nodes of its inputs, so sorting the reachable nodes by
+    creation number, newest first, is a topological order (and a cheap one to compute).
+    """
+    seen = set(root_nodes)
+    stack = list(seen)
     while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in node.parents:
-            if parent is not None and parent._node is not None and parent._node not in visited:
-                stack.append((parent._node, False))
-    order.reverse()
-    return order
+        for parent in stack.pop().parents:
+            if parent is not None:
+                node = parent._node
+                if node is not None and node not in seen:
+                    seen.add(node)
+                    stack.append(node)
+    return sorted(seen, key=_creation_order, reverse=True)
+
+
+def _creation_order(node):
+    return node._seq
 
 
 def _accumulate(old, new):
@@ -40,10 +42,16 @@ def _accumulate(old, new):
 
 
 def _check_shape(node, parent, g):
-    if tuple(g.shape) != parent.shape:
+    if tuple(g.shape) != tuple(parent.shape):
         raise BackwardError(
             f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} "
-            f"for an input of shape {parent.shape}")
+            f"for an input of shape {tuple(parent.shape)}")
+
+
+def _freed_error(node):
+    return BackwardError(
+        f"trying to backward through {type(node).__name__} a second time, but its saved "
+        "tensors were already freed; pass retain_graph=True to the first backward call")
 
 
 def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=None):
@@ -55,56 +63,63 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
     node_grads = {}
     leaf_grads = {}
     for root, g in zip(roots, root_grads):
-        if root._node is None:
-            leaf_grads[id(root)] = (root, _accumulate(leaf_grads.get(id(root), (None, None))[1], g))
+        node = root._node
+        if node is None:
+            old = leaf_grads.get(id(root))
+            leaf_grads[id(root)] = (root, g if old is None else old[1] + g)
         else:
-            slots = node_grads.setdefault(root._node, [None] * len(root._node._outs))
+            if node._freed:
+                raise _freed_error(node)
+            slots = node_grads.setdefault(node, [None] * len(node._outs))
             slots[root._out_index] = _accumulate(slots[root._out_index], g)
 
     target_nodes = {}
-    if targets is not None:
+    if targets:
         for t in targets:
-            if t._node is not None:
-                target_nodes.setdefault(t._node, []).append(t)
+            target_nodes.setdefault(t._node, []).append(t)
     found = {}
+    watch_all = keep_all or bool(target_nodes)
 
-    order = _toposort([r._node for r in roots if r._node is not None])
-    for node in order:
+    for node in _toposort([r._node for r in roots if r._node is not None]):
         grads = node_grads.pop(node, None)
         if grads is None:
             continue
         if node._freed:
-            raise BackwardError(
-                f"trying to backward through {type(node).__name__} a second time, but its saved "
-                "tensors were already freed; pass retain_graph=True to the first backward call")
-        _visit_outputs(node, grads, keep_all, target_nodes.get(node), found)
-        for k, g in enumerate(grads):
-            if g is None:  # an output that got no gradient (e.g. one unused piece of a split)
-                out = node._outs[k]()
-                shape, dtype = node._out_meta[k] if out is None else (out.shape, out._data.dtype)
-                grads[k] = node.xp.zeros(shape, dtype=dtype)
+            raise _freed_error(node)
+        if node._watch or watch_all:
+            _visit_outputs(node, grads, keep_all, target_nodes.get(node), found)
+        if len(grads) > 1:
+            for k, g in enumerate(grads):
+                if g is None:  # an output that got no gradient (e.g. an unused piece of a split)
+                    shape, dtype = node._out_meta[k]
+                    grads[k] = node.xp.zeros(shape, dtype=dtype)
         node._create_graph = create_graph
         input_grads = type(node).backward(node, *grads)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if len(input_grads) != len(node.parents):
+        parents = node.parents
+        if len(input_grads) != len(parents):
             raise BackwardError(
                 f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
-                f"{len(node.parents)} inputs")
-        for parent, g in zip(node.parents, input_grads):
-            if parent is None or g is None or not parent.requires_grad:
+                f"{len(parents)} inputs")
+        for parent, g in zip(parents, input_grads):
+            if g is None or parent is None or not parent.requires_grad:
                 continue
-            _check_shape(node, parent, g)
-            if g.dtype != parent._data.dtype:  # undo type promotion: a grad has its input's dtype
+            data = parent._data
+            if g.shape != data.shape:
+                _check_shape(node, parent, g)
+            if g.dtype != data.dtype:  # undo type promotion: a grad has its input's dtype
                 g = g.astype(parent.dtype)
-            if parent._node is None:
+            pnode = parent._node
+            if pnode is None:
                 old = leaf_grads.get(id(parent))
                 leaf_grads[id(parent)] = (parent, g if old is None else old[1] + g)
             else:
-                slots = node_grads.get(parent._node)
+                slots = node_grads.get(pnode)
                 if slots is None:
-                    slots = node_grads[parent._node] = [None] * len(parent._node._outs)
-                slots[parent._out_index] = _accumulate(slots[parent._out_index], g)
+                    slots = node_grads[pnode] = [None] * len(pnode._outs)
+                k = parent._out_index
+                slots[k] = g if slots[k] is None else slots[k] + g
         if not retain_graph:
             node.release()
     return leaf_grads, found

@@ -24,16 +24,17 @@ under ``create_graph=True`` (when ``grad`` and ``ctx.saved_tensors`` are Tensors
 graph of their own, which can be differentiated again. No op needs a second copy of its VJP.
 """
 
+import itertools
 import weakref
 
 from lucid._tensor import Tensor
 from lucid.autograd.grad_mode import _state
-from lucid.backend import backend_of, is_array
+from lucid.backend import backend_of, is_array, is_raw
 from lucid.error import BackwardError, DeviceMismatchError
 
 __all__ = ["Function", "FunctionCtx"]
 
-_OUTPUT = -1  # marks a saved array that is the op's own output
+_sequence = itertools.count()  # creation order: a node is always created after its inputs' nodes
 
 
 class Function:
@@ -47,18 +48,20 @@ class Function:
     _freed = False
     _saved = ()
     _create_graph = False
+    _watch = False  # True once an output has a hook or keeps its grad (the engine then looks)
+    parents = ()
+    _outs = ()
 
     # ---------------------------------------------------------------- running an op
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = cls.__new__(cls)
+        # This is the hot path of every op: plain loops, no generator expressions.
         backend = None
         requires_grad = False
-        has_tensor = False
         raw = list(args)
-        for i, arg in enumerate(args):
+        i = 0
+        for arg in args:
             if isinstance(arg, Tensor):
-                has_tensor = True
                 raw[i] = arg._data
                 if backend is None:
                     backend = arg._backend
@@ -68,34 +71,49 @@ class Function:
                         f"'{backend.name}' and '{arg._backend.name}'; move them with .to(device)")
                 if arg.requires_grad:
                     requires_grad = True
-            elif backend is None and is_array(arg):
-                backend = backend_of(arg)
-        if not has_tensor:
-            if backend is None:  # plain Python values: compute on a cpu Tensor
+            i += 1
+        ctx = cls.__new__(cls)
+        if backend is None:  # no Tensor among the inputs
+            for arg in args:
+                if is_raw(arg):
+                    backend = backend_of(arg)
+                    break
+            else:  # plain Python values: compute on a cpu Tensor
                 return cls.apply(Tensor(args[0]), *args[1:], **kwargs)
             ctx.xp = backend.xp
             return cls.forward(ctx, *raw, **kwargs)  # dual mode: raw arrays in, raw array out
 
         ctx.xp = xp = backend.xp
         out = cls.forward(ctx, *raw, **kwargs)
-        requires_grad = requires_grad and _state["enabled"]
         if type(out) is tuple:
-            outs = tuple(_wrap(o, xp, backend) for o in out)
+            outs = tuple([_wrap(o, xp, backend) for o in out])
             ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
         else:
             outs = (_wrap(out, xp, backend),)
-        if requires_grad:
-            ctx.parents = tuple(a if isinstance(a, Tensor) else None for a in args)
-            ctx.needs_input_grad = tuple(a is not None and a.requires_grad for a in ctx.parents)
-            nondiff = getattr(ctx, "_non_differentiable", ())
+        if requires_grad and _state["enabled"]:
+            parents = []
+            needs = []
+            for arg in args:
+                if isinstance(arg, Tensor):
+                    parents.append(arg)
+                    needs.append(arg.requires_grad)
+                else:
+                    parents.append(None)
+                    needs.append(False)
+            ctx.parents = parents
+            ctx.needs_input_grad = tuple(needs)
+            ctx._seq = next(_sequence)
+            nondiff = ctx.__dict__.get("_non_differentiable", ())
+            refs = []
             for index, t in enumerate(outs):
-                if not any(t._data is a for a in nondiff):
+                if not nondiff or not any([t._data is a for a in nondiff]):
                     t.requires_grad = True
                     t._node = ctx
                     t._out_index = index
-            ctx._outs = tuple(weakref.ref(t) for t in outs)
+                refs.append(weakref.ref(t))
+            ctx._outs = refs
             if ctx._saved:
-                ctx._link_saved(raw, outs)
+                ctx._saved_versions = [0 if p is None else p._ver[0] for p in parents]
         return outs if type(out) is tuple else outs[0]
 
     def forward(ctx, *args, **kwargs):
@@ -113,70 +131,59 @@ class Function:
         """Outputs (e.g. the indices of ``sort``) that never carry a gradient."""
         ctx._non_differentiable = arrays
 
-    def _link_saved(ctx, raw_inputs, outs):
-        # Remember which input (or output) each saved array is, so that (1) an in-place change
-        # of it is caught at backward time, and (2) under create_graph the Tensor can be given
-        # back in place of the array.
-        links = []
-        for array in ctx._saved:
-            link = None
-            for i, arg in enumerate(raw_inputs):
-                if array is arg and ctx.parents[i] is not None:
-                    parent = ctx.parents[i]
-                    link = (i, parent._ver, parent._ver[0])
-                    break
-            else:
-                for k, t in enumerate(outs):
-                    if array is t._data:
-                        link = (_OUTPUT, k, t._ver, t._ver[0])
-                        break
-            links.append(link)
-        ctx._saved_links = links
+    def _find(ctx, array):
+        """(tensor, version at save time) for a saved array that is an input or an output of this
+        op, or None for an intermediate (treated as a constant)."""
+        for p, version in zip(ctx.parents, ctx._saved_versions):
+            if p is not None and p._data is array:
+                return p, version
+        for ref in ctx._outs:
+            out = ref()
+            if out is not None and out._data is array and out._node is ctx:
+                return out, 0
+        return None
 
     @property
     def saved_tensors(ctx):
-        """The saved arrays; Tensors (that record a graph) while building a higher-order graph."""
+        """The saved arrays; Tensors (that record a graph) while building a higher-order graph.
+
+        Raises if one of them was changed in place since it was saved (its version counter
+        moved), since the gradient would silently use the new values.
+        """
         if ctx._freed:
             raise BackwardError(
                 f"{type(ctx).__name__}: its saved tensors were freed by an earlier backward; "
                 "call backward(retain_graph=True) the first time to backward through a graph twice")
-        links = getattr(ctx, "_saved_links", None)
-        if links is None:
+        if "_saved_versions" not in ctx.__dict__:  # dual mode, or nothing saved
             return ctx._saved
         result = []
-        for array, link in zip(ctx._saved, links):
-            if link is None:
+        for k, array in enumerate(ctx._saved):
+            found = ctx._find(array)
+            if found is None:
                 result.append(array)
                 continue
-            cell, version = link[-2], link[-1]
-            if cell[0] != version:
+            tensor, version = found
+            if tensor._ver[0] != version:
                 raise BackwardError(
                     f"one of the tensors needed by {type(ctx).__name__}.backward (shape "
                     f"{tuple(array.shape)}) was modified by an in-place operation: it is at version "
-                    f"{cell[0]}, it was saved at version {version}. Use an out-of-place op "
+                    f"{tensor._ver[0]}, it was saved at version {version}. Use an out-of-place op "
                     "(e.g. x = x + 1 instead of x.add_(1)) or clone() the tensor first")
-            if not ctx._create_graph:
-                result.append(array)
-            elif link[0] == _OUTPUT:
-                result.append(Tensor._make(array, ctx.parents_backend(), True, ctx, link[1]))
-            else:
-                result.append(ctx.parents[link[0]])
+            result.append(tensor if ctx._create_graph else array)
         return tuple(result)
 
     def parents_backend(ctx):
         return next(p._backend for p in ctx.parents if p is not None)
 
     def release(ctx):
-        """Free what backward needed (called by the engine unless retain_graph)."""
-        ctx._saved = ()
+        """Free what backward needed (called by the engine unless retain_graph): the saved
+        arrays, every attribute the op stored, and the links to the inputs."""
+        ctx.__dict__.clear()
         ctx._freed = True
-        for name in list(vars(ctx)):
-            if name not in ("parents", "needs_input_grad", "xp", "_outs", "_out_meta", "_freed",
-                            "_hooks"):
-                delattr(ctx, name)
 
     # ---------------------------------------------------------------- hooks on outputs
     def _add_hook(ctx, index, fn):
+        ctx._watch = True
         hooks = ctx.__dict__.setdefault("_hooks", {})
         hooks.setdefault(index, []).append(fn)
         return lambda: hooks[index].remove(fn) if fn in hooks[index] else None

@@ -31,7 +31,7 @@ class Backend:
 
     def asarray(self, data, dtype=None):
         """An array of this device holding ``data`` (host data, or an array of any device)."""
-        if not isinstance(data, self.array_types) and hasattr(data, "__array_namespace__"):
+        if not isinstance(data, self.array_types) and is_array(data):  # another device's array
             data = to_host(data)
         return self.xp.asarray(data, dtype=dtype)
 
@@ -99,8 +99,11 @@ def get_backend(device):
 
 
 def backend_of(array):
-    """The Backend that owns ``array`` (an array of some registered backend)."""
+    """The Backend that owns ``array`` (an array of some registered backend; a NumPy scalar,
+    which 0-d NumPy arithmetic returns, belongs to the cpu)."""
     backend = _BY_ARRAY_TYPE.get(type(array))
+    if backend is None and isinstance(array, np.generic):
+        return _BACKENDS["cpu"]
     if backend is None:
         raise TypeError(f"expected an array of a Lucid backend, got {type(array).__name__}")
     return backend
@@ -118,6 +121,11 @@ def array_types():
 
 def is_array(obj):
     return type(obj) in _BY_ARRAY_TYPE
+
+
+def is_raw(obj):
+    """An array of some backend, or a NumPy scalar (what 0-d NumPy arithmetic returns)."""
+    return type(obj) in _BY_ARRAY_TYPE or isinstance(obj, np.generic)
 
 
 def to_host(array):

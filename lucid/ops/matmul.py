@@ -41,8 +41,13 @@ class MatMul(Function):
             g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]) if b.ndim > 1 else (1,) + tuple(g.shape))
         if b.ndim == 1:
             g = g.reshape(tuple(g.shape) + (1,))
-        grad_a = sum_to(g @ _swap(b2), a2.shape).reshape(a.shape) if need_a else None
-        grad_b = sum_to(_swap(a2) @ g, b2.shape).reshape(b.shape) if need_b else None
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = sum_to(g @ _swap(b2), a2.shape)
+            grad_a = grad_a if a.ndim > 1 else grad_a.reshape(a.shape)
+        if need_b:
+            grad_b = sum_to(_swap(a2) @ g, b2.shape)
+            grad_b = grad_b if b.ndim > 1 else grad_b.reshape(b.shape)
         return grad_a, grad_b
 
 
