@@ -17,6 +17,7 @@ from lucid import autograd
 from lucid.ops import *  # noqa: F401,F403
 from lucid import ops
 from lucid import random, linalg, einops
+from lucid.random import rand, randn, randint  # PyTorch's top-level names
 from lucid import error
 
 # lowercase PyTorch-style dtype names

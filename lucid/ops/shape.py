@@ -306,7 +306,7 @@ def pad(a, /, pad_width, value=0):
     pad_width = tuple(tuple(int(v) for v in p) for p in pad_width)
     if len(pad_width) != a.ndim or any(v < 0 for p in pad_width for v in p):
         raise ValueError(f"pad_width {pad_width} does not fit a tensor of shape {tuple(a.shape)}")
-    return Pad.apply(a, pad_width=pad_width)
+    return Pad.apply(a, pad_width=pad_width, value=value)
 
 
 class Repeat(Function):

@@ -38,7 +38,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if scale < 1:
         for p in params:
             p.grad *= scale
-    return Tensor(total)
+    return Tensor(total, dtype=params[0].grad.dtype)
 
 
 def clip_grad_value_(parameters, clip_value):
