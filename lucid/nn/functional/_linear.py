@@ -34,7 +34,7 @@ class Linear(Function):
                 grad_w = g2.T @ x.reshape((-1, x.shape[-1]))
             if need_b:
                 grad_b = g2.sum(axis=0)
-        return grad_x, grad_w, grad_b
+        return (grad_x, grad_w, grad_b)[:len(ctx.needs_input_grad)]  # no bias: two inputs
 
 
 def linear(input_, weight, bias=None):

@@ -1,0 +1,300 @@
+"""RNN, LSTM, GRU and their cells against torch.nn with the same weights copied in: outputs,
+final states, and the gradients of the input, the initial states and every parameter under a
+random upstream gradient. The fused steps are also checked against their composite form."""
+
+import math
+
+import numpy as np
+import pytest
+
+import lucid
+from lucid import nn
+from lucid.nn import functional as F
+from lucid.nn.functional._rnn import GRUStep, LSTMStep, RNNReluStep, RNNTanhStep
+from helpers import TOL, check_numeric, needs_torch, torch
+
+L, N, H_IN, H = 5, 3, 4, 6
+
+
+def _copy_weights(lucid_module, torch_module):
+    state = {k: v.detach().numpy() for k, v in torch_module.state_dict().items()}
+    assert list(state) == list(lucid_module.state_dict())
+    lucid_module.load_state_dict(state)
+
+
+def _compare(lucid_module, torch_module, inputs, dtype, is_lstm, seed=0):
+    """Run both on ``inputs`` (x, then optional states), compare outputs and all gradients."""
+    tol = TOL[dtype]
+    _copy_weights(lucid_module, torch_module)
+    lx = [lucid.Tensor(a, requires_grad=True) for a in inputs]
+    tx = [torch.tensor(a, requires_grad=True) for a in inputs]
+    if len(inputs) == 1:
+        lout, tout = lucid_module(lx[0]), torch_module(tx[0])
+    elif is_lstm:
+        lout = lucid_module(lx[0], (lx[1], lx[2]))
+        tout = torch_module(tx[0], (tx[1], tx[2]))
+    else:
+        lout, tout = lucid_module(*lx), torch_module(*tx)
+    flat_l, flat_t = _flatten(lout), _flatten(tout)
+    rng = np.random.default_rng(seed + 1)
+    lloss = tloss = 0
+    for lo, to in zip(flat_l, flat_t):
+        assert tuple(lo.shape) == tuple(to.shape)
+        assert lo.dtype.name == dtype
+        np.testing.assert_allclose(lo.numpy(), to.detach().numpy(), **tol, err_msg="forward")
+        G = rng.standard_normal(lo.shape).astype(dtype)
+        lloss = lloss + (lo * lucid.Tensor(G)).sum()
+        tloss = tloss + (to * torch.tensor(G)).sum()
+    lloss.backward()
+    tloss.backward()
+    for i, (l, t) in enumerate(zip(lx, tx)):
+        np.testing.assert_allclose(l.grad, t.grad.numpy(), **tol, err_msg=f"grad of input {i}")
+    tparams = dict(torch_module.named_parameters())
+    for name, p in lucid_module.named_parameters():
+        np.testing.assert_allclose(p.grad, tparams[name].grad.numpy(), **tol,
+                                   err_msg=f"grad of {name}")
+    return lout
+
+
+def _flatten(out):
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flatten(o)]
+    return [out]
+
+
+KINDS = [("RNN", dict(nonlinearity="tanh")), ("RNN", dict(nonlinearity="relu")),
+         ("LSTM", {}), ("GRU", {})]
+
+
+@needs_torch
+@pytest.mark.parametrize("kind,extra", KINDS, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_two_layers_against_torch_float64(kind, extra, bidirectional, batch_first, with_state):
+    kwargs = dict(num_layers=2, bidirectional=bidirectional, batch_first=batch_first, **extra)
+    lm = getattr(nn, kind)(H_IN, H, **kwargs).double()
+    tm = getattr(torch.nn, kind)(H_IN, H, **kwargs).double()
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((N, L, H_IN) if batch_first else (L, N, H_IN))
+    inputs = [x]
+    if with_state:
+        D = 2 if bidirectional else 1
+        inputs.append(rng.standard_normal((2 * D, N, H)))
+        if kind == "LSTM":
+            inputs.append(rng.standard_normal((2 * D, N, H)))
+    _compare(lm, tm, inputs, "float64", kind == "LSTM")
+
+
+@needs_torch
+@pytest.mark.parametrize("kind,extra", KINDS, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+def test_against_torch_float32(kind, extra):
+    kwargs = dict(num_layers=2, bidirectional=True, batch_first=True, **extra)
+    lm = getattr(nn, kind)(H_IN, H, **kwargs)
+    tm = getattr(torch.nn, kind)(H_IN, H, **kwargs)
+    x = np.random.default_rng(4).standard_normal((N, L, H_IN)).astype("float32")
+    _compare(lm, tm, [x], "float32", kind == "LSTM")
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_unbatched_and_no_bias(kind):
+    lm = getattr(nn, kind)(H_IN, H, num_layers=2, bias=False, bidirectional=True).double()
+    tm = getattr(torch.nn, kind)(H_IN, H, num_layers=2, bias=False, bidirectional=True).double()
+    rng = np.random.default_rng(5)
+    inputs = [rng.standard_normal((L, H_IN)), rng.standard_normal((4, H))]
+    if kind == "LSTM":
+        inputs.append(rng.standard_normal((4, H)))
+    out = _compare(lm, tm, inputs, "float64", kind == "LSTM")
+    assert tuple(out[0].shape) == (L, 2 * H)
+
+
+@needs_torch
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_proj_size(with_state):
+    kwargs = dict(num_layers=2, bidirectional=True, proj_size=3, batch_first=True)
+    lm = nn.LSTM(H_IN, H, **kwargs).double()
+    tm = torch.nn.LSTM(H_IN, H, **kwargs).double()
+    assert tuple(lm.weight_hr_l1_reverse.shape) == (3, H)
+    assert tuple(lm.weight_ih_l1.shape) == (4 * H, 6)
+    rng = np.random.default_rng(6)
+    inputs = [rng.standard_normal((N, L, H_IN))]
+    if with_state:
+        inputs += [rng.standard_normal((4, N, 3)), rng.standard_normal((4, N, H))]
+    out, (h, c) = _compare(lm, tm, inputs, "float64", True)
+    assert tuple(out.shape) == (N, L, 6) and tuple(h.shape) == (4, N, 3)
+    assert tuple(c.shape) == (4, N, H)
+
+
+@needs_torch
+def test_dropout_between_layers():
+    if not hasattr(F, "dropout"):
+        pytest.skip("F.dropout is not written yet")
+    lm = nn.LSTM(H_IN, H, num_layers=3, dropout=0.5).double()
+    tm = torch.nn.LSTM(H_IN, H, num_layers=3, dropout=0.5).double().eval()
+    x = np.random.default_rng(7).standard_normal((L, N, H_IN))
+    lm.eval()
+    _compare(lm, tm, [x], "float64", True)  # eval: no dropout, same as torch
+    lm.train()
+    train_out = lm(lucid.Tensor(x))[0].numpy()
+    eval_out = lm.eval()(lucid.Tensor(x))[0].numpy()
+    assert not np.allclose(train_out, eval_out)
+    # dropout=0 in train mode is deterministic and equal to eval
+    lm0 = nn.GRU(H_IN, H, num_layers=2).double().train()
+    a, b = lm0(lucid.Tensor(x))[0].numpy(), lm0.eval()(lucid.Tensor(x))[0].numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind,extra", [("RNNCell", dict(nonlinearity="tanh")),
+                                        ("RNNCell", dict(nonlinearity="relu")),
+                                        ("LSTMCell", {}), ("GRUCell", {})])
+def test_cells_against_torch(kind, extra, dtype):
+    lm = getattr(nn, kind)(H_IN, H, **extra).to(dtype=dtype)
+    tm = getattr(torch.nn, kind)(H_IN, H, **extra).to(getattr(torch, dtype))
+    rng = np.random.default_rng(8)
+    inputs = [rng.standard_normal((N, H_IN)), rng.standard_normal((N, H))]
+    if kind == "LSTMCell":
+        inputs.append(rng.standard_normal((N, H)))
+    inputs = [a.astype(dtype) for a in inputs]
+    _compare(lm, tm, inputs, dtype, kind == "LSTMCell")
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_unbatched_no_state_no_bias(kind):
+    lm = getattr(nn, kind)(H_IN, H, bias=False).double()
+    tm = getattr(torch.nn, kind)(H_IN, H, bias=False).double()
+    out = _compare(lm, tm, [np.random.default_rng(9).standard_normal(H_IN)], "float64",
+                   kind == "LSTMCell")
+    assert tuple(_flatten(out)[0].shape) == (H,)
+
+
+def test_state_dict_names_and_init():
+    m = nn.LSTM(H_IN, 64, num_layers=2, bidirectional=True, proj_size=5)
+    names = list(m.state_dict())
+    assert names[:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                         "weight_hr_l0"]
+    assert names[5] == "weight_ih_l0_reverse" and len(names) == 20
+    bound = 1 / math.sqrt(64)
+    values = np.concatenate([p.numpy().ravel() for p in m.parameters()])
+    assert np.abs(values).max() <= bound
+    assert np.abs(values).max() > 0.95 * bound  # uniform over the whole interval
+    assert abs(values.mean()) < 0.05 * bound
+    assert len(m.all_weights) == 4 and len(m.all_weights[0]) == 5
+
+
+# ---------------------------------------------------------------------------- fused vs composite
+def _sig(a):
+    return lucid.sigmoid(a)
+
+
+def _composite_lstm(xg, h, c, w):
+    a = xg + h @ w.T
+    i, f, g, o = lucid.chunk(a, 4, axis=-1)
+    c_new = _sig(f) * c + _sig(i) * lucid.tanh(g)
+    return _sig(o) * lucid.tanh(c_new), c_new
+
+
+def _composite_gru(xg, h, w, b):
+    hg = h @ w.T + b
+    xr, xz, xn = lucid.chunk(xg, 3, axis=-1)
+    hr, hz, hn = lucid.chunk(hg, 3, axis=-1)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    n = lucid.tanh(xn + r * hn)
+    return (1 - z) * n + z * h
+
+
+COMPOSITES = {
+    "tanh": (lambda xg, h, w: RNNTanhStep.apply(xg, h, w),
+             lambda xg, h, w: lucid.tanh(xg + h @ w.T), [(N, H), (N, H), (H, H)]),
+    "relu": (lambda xg, h, w: RNNReluStep.apply(xg, h, w),
+             lambda xg, h, w: lucid.relu(xg + h @ w.T), [(N, H), (N, H), (H, H)]),
+    "lstm": (lambda *a: LSTMStep.apply(*a), _composite_lstm,
+             [(N, 4 * H), (N, H), (N, H), (4 * H, H)]),
+    "gru": (lambda *a: GRUStep.apply(*a), _composite_gru,
+            [(N, 3 * H), (N, H), (3 * H, H), (3 * H,)]),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPOSITES))
+def test_fused_step_matches_composite(name):
+    fused, composite, shapes = COMPOSITES[name]
+    rng = np.random.default_rng(10)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    results = []
+    for fn in (fused, composite):
+        ts = [lucid.Tensor(a, requires_grad=True) for a in arrays]
+        outs = _flatten(fn(*ts))
+        g = np.random.default_rng(11)
+        loss = sum((o * lucid.Tensor(g.standard_normal(o.shape))).sum() for o in outs)
+        loss.backward()
+        results.append(([o.numpy() for o in outs], [t.grad for t in ts]))
+    for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    check_numeric(lambda *ts: _flatten(fused(*ts))[0], arrays)
+
+
+def test_double_backward_raises():
+    cell = nn.GRUCell(H_IN, H).double()
+    x = lucid.Tensor(np.ones((N, H_IN)), requires_grad=True)
+    out = cell(x).sum()
+    with pytest.raises(lucid.BackwardError, match="double backward"):
+        lucid.autograd.grad(out, x, create_graph=True)
+
+
+def test_functional_cells_match_modules():
+    cell = nn.LSTMCell(H_IN, H).double()
+    x = lucid.Tensor(np.random.default_rng(12).standard_normal((N, H_IN)))
+    h, c = cell(x)
+    zero = lucid.zeros(N, H, dtype="float64")
+    h2, c2 = F.lstm_cell(x, (zero, zero), cell.weight_ih, cell.weight_hh, cell.bias_ih,
+                         cell.bias_hh)
+    np.testing.assert_array_equal(h.numpy(), h2.numpy())
+    np.testing.assert_array_equal(c.numpy(), c2.numpy())
+
+
+def test_long_sequence_graph_is_linear():
+    # 300 steps of a 2-layer LSTM, forward + backward: must not be quadratic or recurse
+    m = nn.LSTM(3, 4, num_layers=2)
+    x = lucid.random.randn(300, 2, 3, requires_grad=True)
+    out, _ = m(x)
+    out.sum().backward()
+    assert x.grad.shape == (300, 2, 3) and np.all(np.isfinite(x.grad))
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_bad_input_raises():
+    m = nn.LSTM(H_IN, H, num_layers=2)
+    with pytest.raises(ValueError, match=r"4 features.*\(5, 3, 7\)"):
+        m(lucid.zeros(5, 3, 7))
+    with pytest.raises(ValueError, match="2 \\(unbatched\\) or 3"):
+        m(lucid.zeros(5, 3, 2, H_IN))
+    with pytest.raises(ValueError, match=r"h_0 of shape \(2, 3, 6\), got \(1, 3, 6\)"):
+        m(lucid.zeros(5, 3, H_IN), (lucid.zeros(1, 3, H), lucid.zeros(2, 3, H)))
+    with pytest.raises(TypeError, match="pair"):
+        m(lucid.zeros(5, 3, H_IN), lucid.zeros(2, 3, H))
+    with pytest.raises(ValueError, match="empty"):
+        m(lucid.zeros(0, 3, H_IN))
+    g = nn.GRU(H_IN, H)
+    with pytest.raises(ValueError, match=r"h_0 of shape \(1, 3, 6\)"):
+        g(lucid.zeros(5, 3, H_IN), lucid.zeros(1, 2, H))
+    with pytest.raises(ValueError, match="proj_size"):
+        nn.RNNBase("GRU", 3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        nn.RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="dropout"):
+        nn.GRU(3, 4, dropout=1.5)
+    with pytest.raises(ValueError, match="hidden_size"):
+        nn.LSTM(3, 0)
+    cell = nn.LSTMCell(H_IN, H)
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        cell(lucid.zeros(3, 5))
+    with pytest.raises(ValueError, match=r"hidden state 1 of shape \(3, 6\)"):
+        cell(lucid.zeros(3, H_IN), (lucid.zeros(3, H), lucid.zeros(3, 5)))
+    with pytest.raises(ValueError, match="lstm_cell"):
+        F.lstm_cell(lucid.zeros(3, 5), (lucid.zeros(3, H), lucid.zeros(3, H)),
+                    cell.weight_ih, cell.weight_hh)
