@@ -19,6 +19,7 @@ from lucid import ops
 from lucid import random, linalg, einops
 from lucid.random import rand, randn, randint  # PyTorch's top-level names
 from lucid import error
+from lucid.serialization import save, load, save_safetensors, load_safetensors
 
 # lowercase PyTorch-style dtype names
 float16, float32, float64 = Float16, Float32, Float64

@@ -164,7 +164,8 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a normal draw (signs fixed so
     the distribution is uniform), scaled by ``gain``; higher-D tensors are flattened to 2-D."""
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tuple(tensor.shape)}")
+        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape "
+                         f"{tuple(tensor.shape)}")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = lucid.random.normal(0.0, 1.0, (rows, cols), dtype="float64", device=tensor.device,
