@@ -357,7 +357,8 @@ class Eig(Function):
         check_square("eig", a)
         a = float_input("eig", a, complex_ok=True)
         if not hasattr(ctx.xp.linalg, "eig"):
-            raise NotImplementedError(f"eig: the array library {ctx.xp.__name__} has no general "
+            name = getattr(ctx.xp, "__name__", ctx.xp)
+            raise NotImplementedError(f"eig: the array library {name} has no general "
                                       "eigensolver; use eigh for symmetric matrices")
         w, v = call("eig", "the eigenvalue iteration did not converge", ctx.xp.linalg.eig, a)
         ctx.save_for_backward(w, v)
