@@ -180,6 +180,8 @@ class Optimizer:
             for idx, p in zip(saved_params, group["params"]):
                 by_index[int(idx)] = p
             new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            for key, value in group.items():  # a hyperparameter the checkpoint predates
+                new_group.setdefault(key, value)
             new_group["params"] = group["params"]
             self._validate(new_group)
             new_groups.append(new_group)
@@ -210,9 +212,11 @@ class Optimizer:
         if array.ndim == 0:  # a scalar saved as a 0-d array: keep it a Python number
             return array.item()
         self._check_state_shape(param, name, array)
+        # Always a copy: asarray may share memory with the source (a host array, a torch
+        # tensor), and the optimizer updates its state in place.
         if array.dtype.kind == "f" and name != "step":
-            array = array.astype(param.data.dtype, copy=False)
-        return array.copy() if array is value else array
+            return array.astype(param.data.dtype)
+        return array.copy()
 
     def _check_state_shape(self, param, name, array):
         """A saved state array must have its parameter's shape (LBFGS keeps flat ones)."""

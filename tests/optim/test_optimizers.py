@@ -338,6 +338,30 @@ def test_state_dict_layout_matches_torch(name, kwargs, torch64):
         assert ours["param_groups"][0][key] == theirs["param_groups"][0][key]
 
 
+@needs_torch
+@pytest.mark.parametrize("name,kwargs", [("Adam", dict(lr=0.05, amsgrad=True)),
+                                         ("ASGD", dict(lr=0.05, t0=1)),
+                                         ("NAdam", dict(lr=0.05))])
+def test_loads_a_torch_optimizer_state_dict(name, kwargs, torch64):
+    """The layout is PyTorch's, so a torch checkpoint's state (tensors, 0-d step counts and
+    all) loads and continues with the same numbers."""
+    arrays, consts = _start(7)
+    _, topt, tparams = _run_torch(getattr(torch.optim, name), kwargs, arrays, consts, steps=3)
+    params = [nn.Parameter(p.detach().numpy().copy()) for p in tparams]
+    opt = getattr(optim, name)(params, lr=1.0)
+    opt.load_state_dict(topt.state_dict())
+    for _ in range(2):
+        for ps in (params, tparams):
+            for p, c in zip(ps, consts):
+                data = p.data if isinstance(p, nn.Parameter) else p.detach().numpy()
+                g = _grad(data, c)
+                p.grad = g if isinstance(p, nn.Parameter) else torch.from_numpy(g)
+        opt.step()
+        topt.step()
+    for p, q in zip(params, tparams):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), **TOL)
+
+
 def test_lbfgs_state_dict_round_trip():
     def make():
         x = nn.Parameter(np.array([-1.2, 1.0]))
