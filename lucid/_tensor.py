@@ -570,7 +570,7 @@ class Tensor:
     def squeeze(self, axis=None, **kw):
         return _ops.squeeze(self, axis, **kw)
 
-    def unsqueeze(self, axis, **kw):
+    def unsqueeze(self, axis=None, **kw):
         return _ops.unsqueeze(self, axis, **kw)
 
     def transpose(self, axes=None, *more):
@@ -794,13 +794,13 @@ class Tensor:
     def unique(self, sorted=True, axis=None, return_inverse=False, return_counts=False):
         return _ops.unique(self, sorted, axis, return_inverse, return_counts)
 
-    def gather(self, axis, index, **kw):
+    def gather(self, axis=None, index=None, **kw):
         return _ops.gather(self, axis, index, **kw)
 
-    def scatter(self, axis, index, src, **kw):
+    def scatter(self, axis=None, index=None, src=None, **kw):
         return _ops.scatter(self, axis, index, src, **kw)
 
-    def index_select(self, axis, index, **kw):
+    def index_select(self, axis=None, index=None, **kw):
         return _ops.index_select(self, axis, index, **kw)
 
     def take_along_axis(self, indices, axis):
@@ -837,7 +837,14 @@ class Tensor:
             if self._node is not None:
                 self._node, self.requires_grad = None, False
         else:
-            self._node = result._node
+            node = result._node
+            if self.requires_grad and any(p is self for p in node.parents):
+                # the op read self's old value: its input must be a stand-in for the old self
+                # (old node, same version counter), or the graph would loop through self
+                old = Tensor._make(self._data, self._backend, True, self._node, self._out_index)
+                old._ver = self._ver
+                node.parents = tuple(old if p is self else p for p in node.parents)
+            self._node = node
             self._out_index = result._out_index
             self.requires_grad = True
             outs = list(self._node._outs)

@@ -103,16 +103,18 @@ class _Select(Function):
         a, b = promote(a, b)
         out = ctx.pick(ctx.xp, a, b)
         ctx.save_for_backward(a, b, out)
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
         return out
 
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        wins_a = (a == out) * 1.0
-        wins_b = (b == out) * 1.0
+        # 1 for the input that is the result (in grad's dtype: a float64 mask would upcast)
+        wins_a = (a == out).astype(grad.dtype)
+        wins_b = (b == out).astype(grad.dtype)
         share = wins_a + wins_b
-        return (sum_to(grad * (wins_a / share), a.shape) if need_a else None,
-                sum_to(grad * (wins_b / share), b.shape) if need_b else None)
+        return (sum_to(grad * (wins_a / share), ctx.shapes[0]) if need_a else None,
+                sum_to(grad * (wins_b / share), ctx.shapes[1]) if need_b else None)
 
 
 class Maximum(_Select):
@@ -141,23 +143,26 @@ class Remainder(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # b may be a number
         return ctx.xp.remainder(a, b)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return unbroadcast_pair(ctx, grad, -grad * floor(a / b), a.shape, b.shape)
+        grad_b = -grad * floor(a / b) if ctx.needs_input_grad[1] else grad
+        return unbroadcast_pair(ctx, grad, grad_b, *ctx.shapes)
 
 
 class Arctan2(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # either may be a number
         return ctx.xp.arctan2(a, b)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         denom = a * a + b * b
-        return unbroadcast_pair(ctx, grad * b / denom, -grad * a / denom, a.shape, b.shape)
+        return unbroadcast_pair(ctx, grad * b / denom, -grad * a / denom, *ctx.shapes)
 
 
 def add(a, b, /):
@@ -343,12 +348,12 @@ class Clip(Function):
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        inside = 1
+        inside = None  # a bool mask: grad * mask keeps grad's dtype
         if ctx.lo is not None:
-            inside = inside * (x >= ctx.lo)
+            inside = x >= ctx.lo
         if ctx.hi is not None:
-            inside = inside * (x <= ctx.hi)
-        return grad * inside
+            inside = x <= ctx.hi if inside is None else inside & (x <= ctx.hi)
+        return grad if inside is None else grad * inside
 
 
 def clip(a, /, min_value=None, max_value=None):
@@ -385,9 +390,13 @@ class _Compare(Function):
 
     def forward(ctx, a, b=None):
         if b is None:
-            return ctx.op(ctx.xp, a)
-        a, b = promote(a, b)
-        return ctx.op(ctx.xp, a, b)
+            out = ctx.op(ctx.xp, a)
+        else:
+            a, b = promote(a, b)
+            out = ctx.op(ctx.xp, a, b)
+        out = ctx.xp.asarray(out)  # NumPy gives a scalar for 0-d inputs
+        ctx.mark_non_differentiable(out)  # a mask never requires grad (as in PyTorch)
+        return out
 
     def backward(ctx, grad):
         return (None,) * len(ctx.parents)
