@@ -119,6 +119,7 @@ class LBFGS(Optimizer):
         state.setdefault("n_iter", 0)
 
         orig_loss = evaluate()
+        self._check_grads()
         loss = float(orig_loss)
         current_evals = 1
         state["func_evals"] += 1

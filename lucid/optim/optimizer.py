@@ -121,6 +121,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._check_grads()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -128,6 +129,16 @@ class Optimizer:
                 self.update_param(p.data, p.grad, self.state[p], group)
                 p._ver[0] += 1  # an in-place write: graphs that saved the old value must notice
         return loss
+
+    def _check_grads(self):
+        """Every gradient must have its parameter's shape (an in-place update would broadcast
+        a wrong one silently); checked for all before any parameter changes."""
+        for i, group in enumerate(self.param_groups):
+            for j, p in enumerate(group["params"]):
+                if p.grad is not None and tuple(p.grad.shape) != tuple(p.data.shape):
+                    raise ValueError(f"parameter {j} of group {i} has shape "
+                                     f"{tuple(p.data.shape)} but its gradient has shape "
+                                     f"{tuple(p.grad.shape)}")
 
     def update_param(self, param, grad, state, group):
         """Update the array ``param`` in place from ``grad``; ``state`` is this parameter's dict

@@ -471,6 +471,15 @@ def test_params_without_grad_are_skipped():
     assert opt.state[a]["step"] == 1
 
 
+def test_gradient_of_the_wrong_shape_raises_before_any_update():
+    a, b = nn.Parameter(np.ones(3)), nn.Parameter(np.ones(3))
+    opt = optim.SGD([a, b], lr=0.1)
+    a.grad, b.grad = np.ones(3), np.ones(1)  # (1,) would broadcast silently in place
+    with pytest.raises(ValueError, match=r"\(3,\).*\(1,\)"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, np.ones(3))
+
+
 def test_zero_grad():
     p = nn.Parameter(np.ones(3))
     opt = optim.SGD([p], lr=0.1)
