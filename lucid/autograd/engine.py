@@ -9,6 +9,7 @@ bug in that op's backward: the engine raises, naming the op and both shapes, and
 """
 
 from lucid._tensor import Tensor
+from lucid.backend import is_array
 from lucid.autograd.grad_mode import _state
 from lucid.error import BackwardError
 
@@ -109,7 +110,7 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
             if g.shape != data.shape:
                 _check_shape(node, parent, g)
             if g.dtype != data.dtype:  # undo type promotion: a grad has its input's dtype
-                g = g.astype(parent.dtype)
+                g = g.astype(data.dtype)
             pnode = parent._node
             if pnode is None:
                 old = leaf_grads.get(id(parent))
@@ -145,7 +146,13 @@ def _visit_outputs(node, grads, keep_all, targets, found):
             found[id(out)] = grads[k]
         if keep_all or out.keep_grad:
             g = grads[k]._data if isinstance(grads[k], Tensor) else grads[k]
-            out.grad = g.copy() if out.grad is None else out.grad + g
+            out.grad = _array(g.copy() if out.grad is None else out.grad + g, out)
+
+
+def _array(g, t):
+    """``g`` as an array of ``t``'s backend: 0-d NumPy arithmetic returns a scalar, and a
+    ``.grad`` is always an array."""
+    return g if is_array(g) else t._backend.xp.asarray(g)
 
 
 def _view(node, k, array):
@@ -191,9 +198,9 @@ def backward(root, gradient=None, keep_grad=False, retain_graph=False):
                 if g.base is not None or id(g) in seen:
                     g = g.copy()
                 seen.add(id(g))
-                leaf.grad = g
+                leaf.grad = _array(g, leaf)
             else:
-                leaf.grad = leaf.grad + g
+                leaf.grad = _array(leaf.grad + g, leaf)
     finally:
         _state["enabled"] = prev
 
@@ -243,7 +250,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(
                     "one of the inputs was not used to compute the outputs; pass allow_unused=True")
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor._make(g, t._backend, False, None, 0)
+                g = Tensor._make(_array(g, t), t._backend, False, None, 0)
             result.append(g)
     finally:
         _state["enabled"] = prev

@@ -88,8 +88,13 @@ class Function:
         if type(out) is tuple:
             outs = tuple([_wrap(o, xp, backend) for o in out])
             ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
+            if ctx._saved:
+                for o, t in zip(out, outs):
+                    _resave(ctx, o, t._data)
         else:
             outs = (_wrap(out, xp, backend),)
+            if ctx._saved and outs[0]._data is not out:
+                _resave(ctx, out, outs[0]._data)
         if requires_grad and _state["enabled"]:
             parents = []
             needs = []
@@ -190,6 +195,13 @@ class Function:
 
 
 FunctionCtx = Function
+
+
+def _resave(ctx, old, new):
+    # A NumPy scalar output (0-d arithmetic) was wrapped into a new 0-d array: a saved copy of
+    # it must be that array, so that backward recognises it as the output (create_graph).
+    if old is not new:
+        ctx._saved = tuple(new if s is old else s for s in ctx._saved)
 
 
 def _wrap(array, xp, backend):

@@ -127,7 +127,7 @@ class _Extreme(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         out = _expand(out, x.shape, ctx.axes, ctx.keepdims)
-        hit = (x == out) * 1.0
+        hit = (x == out).astype(x.dtype)  # in x's dtype: a float64 mask would upcast
         share = hit / hit.sum(axis=ctx.axes, keepdims=True)
         return _expand(grad, x.shape, ctx.axes, ctx.keepdims) * share
 
@@ -232,25 +232,32 @@ def count_nonzero(a, /, axis=None):
 
 
 class LogSumExp(Function):
-    """log sum exp(x) over ``axes``, computed as m + log sum exp(x - m); d/dx = softmax(x)."""
+    """log sum exp(x) over ``axes`` (kept as size-1 axes), computed as m + log sum exp(x - m);
+    d/dx = softmax(x) = exp(x - out)."""
 
-    def forward(ctx, x, axes, keepdims=False):
+    def forward(ctx, x, axes):
         xp = ctx.xp
         m = xp.max(x, axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+        # out is the op's own output (the caller squeezes the axes away), so under create_graph
+        # saved_tensors gives it back as the Tensor that depends on x
         ctx.save_for_backward(x, out)
-        ctx.axes, ctx.keepdims = axes, keepdims
-        return out if keepdims else xp.squeeze(out, axis=axes)
+        return out
 
     def backward(ctx, grad):
         from lucid.ops.elementwise import exp
         x, out = ctx.saved_tensors
-        return _expand(grad, x.shape, ctx.axes, ctx.keepdims) * exp(x - out)
+        return grad * exp(x - out)
 
 
 def logsumexp(a, /, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    return _reduce(LogSumExp, a, axis, keepdims, dim, keepdim)
+    axes = _axes(a, axis, dim)
+    out = LogSumExp.apply(a, axes=axes)
+    if keepdims or keepdim:
+        return out
+    from lucid.ops.shape import reshape
+    return reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
 
 class Cumsum(Function):

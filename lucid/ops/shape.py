@@ -143,9 +143,11 @@ def squeeze(a, /, axis=None, *, dim=None):
     return reshape(a, shape)
 
 
-def unsqueeze(a, /, axis, *, dim=None):
+def unsqueeze(a, /, axis=None, *, dim=None):
     """Insert size-1 axes at ``axis`` (an int or a tuple, positions in the result)."""
     axis = axis_arg(axis, dim)
+    if axis is None:
+        raise TypeError("unsqueeze needs an axis (axis= or dim=)")
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = a.ndim + len(axes)
     axes = normalize_axis(axes, ndim)
@@ -399,7 +401,7 @@ def triu(a, /, k=0, *, diagonal=None):
 
 class Diagonal(Function):
     def forward(ctx, x, offset=0, axis1=0, axis2=1):
-        ctx.in_shape, ctx.args = x.shape, (offset, axis1, axis2)
+        ctx.in_shape, ctx.args, ctx.dtype = x.shape, (offset, axis1, axis2), x.dtype
         return ctx.xp.diagonal(x, offset, axis1, axis2).copy()
 
     def backward(ctx, grad):
@@ -409,7 +411,7 @@ class Diagonal(Function):
         xp = ctx.xp
         rows = xp.arange(grad.shape[-1]) + (-offset if offset < 0 else 0)
         cols = rows + offset
-        eye = xp.zeros((grad.shape[-1], n1, n2), dtype=grad.dtype)
+        eye = xp.zeros((grad.shape[-1], n1, n2), dtype=ctx.dtype)  # (grad may be a Tensor)
         eye[xp.arange(grad.shape[-1]), rows, cols] = 1
         full = _diag_embed(grad, eye)
         rest = [i for i in range(len(ctx.in_shape)) if i not in (axis1, axis2)]
