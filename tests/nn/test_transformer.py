@@ -85,8 +85,8 @@ def _wrap_kwargs(kwargs, wrap, dtype):
     return out
 
 
-@needs_dropout
 # ---------------------------------------------------------------------------- encoder layer
+@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("mask", ["none", "bool", "float", "padding", "causal"])
@@ -130,8 +130,8 @@ def test_encoder_layer_sequence_first():
     assert tuple(out.shape) == (L, N, D)
 
 
-@needs_dropout
 # ---------------------------------------------------------------------------- decoder layer
+@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("train", [False, True])
@@ -165,8 +165,8 @@ def test_decoder_layer_against_torch(norm_first, train, masks):
                                                        wrap, dtype)))
 
 
-@needs_dropout
 # ---------------------------------------------------------------------------- stacks and model
+@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_and_decoder_stacks(norm_first):
