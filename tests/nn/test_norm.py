@@ -536,6 +536,18 @@ def test_repr_and_state_dict_keys_match_torch(name, args, kwargs):
     assert list(lmod.state_dict()) == list(tmod.state_dict())
 
 
+def test_output_has_input_dtype_when_parameters_differ():
+    x64 = lucid.Tensor(draw([(4, 3, 2)])[0], requires_grad=True)
+    for bn in (nn.BatchNorm1d(3), nn.BatchNorm1d(3).eval(), nn.LayerNorm(2), nn.GroupNorm(3, 3)):
+        out = bn(x64)
+        assert out.dtype.name == "float64"
+        out.sum().backward()
+        assert bn.weight.grad.dtype == np.float32 and x64.grad.dtype == np.float64
+    x32 = lucid.Tensor(draw([(4, 3, 2)], "float32")[0])
+    assert nn.LayerNorm(2).double()(x32).dtype.name == "float32"
+    assert nn.BatchNorm1d(3).double().eval()(x32).dtype.name == "float32"
+
+
 # ---------------------------------------------------------------------------- bad input
 def test_wrong_channel_count_raises_naming_sizes():
     bn = nn.BatchNorm2d(3)

@@ -99,8 +99,9 @@ class Normalize(Function):
         xp = ctx.xp
         lay = _Layout(view, axes, param_view)
         xv = x.reshape(view)
-        w = None if weight is None else weight.reshape(param_view)
-        b = None if bias is None else bias.reshape(param_view)
+        # the output has x's dtype, whatever the parameters' (their grads get theirs back)
+        w = None if weight is None else weight.reshape(param_view).astype(x.dtype, copy=False)
+        b = None if bias is None else bias.reshape(param_view).astype(x.dtype, copy=False)
         fixed = stats is not None
         if fixed:
             mean = stats[0].astype(x.dtype, copy=False)
