@@ -3,6 +3,13 @@ import pytest
 
 import lucid
 
+try:  # one thread: PyTorch's thread pool on a busy 2-core machine costs more than it saves
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _seed():

@@ -47,6 +47,7 @@ class Function:
     #   _outs               weak references to the output Tensors
     _freed = False
     _saved = ()
+    _non_differentiable = ()
     _create_graph = False
     _watch = False  # True once an output has a hook or keeps its grad (the engine then looks)
     parents = ()
@@ -55,14 +56,18 @@ class Function:
     # ---------------------------------------------------------------- running an op
     @classmethod
     def apply(cls, *args, **kwargs):
-        # This is the hot path of every op: plain loops, no generator expressions.
+        # The hot path of every op. It is written with plain loops and inlined steps (no
+        # generator expressions, no helper calls) because it runs once per op call.
         backend = None
         requires_grad = False
-        raw = list(args)
-        i = 0
+        raw = []
+        parents = []
+        versions = []
         for arg in args:
             if isinstance(arg, Tensor):
-                raw[i] = arg._data
+                raw.append(arg._data)
+                parents.append(arg)
+                versions.append(arg._ver[0])
                 if backend is None:
                     backend = arg._backend
                 elif arg._backend is not backend:
@@ -71,7 +76,10 @@ class Function:
                         f"'{backend.name}' and '{arg._backend.name}'; move them with .to(device)")
                 if arg.requires_grad:
                     requires_grad = True
-            i += 1
+            else:
+                raw.append(arg)
+                parents.append(None)
+                versions.append(0)
         ctx = cls.__new__(cls)
         if backend is None:  # no Tensor among the inputs
             for arg in args:
@@ -85,41 +93,48 @@ class Function:
 
         ctx.xp = xp = backend.xp
         out = cls.forward(ctx, *raw, **kwargs)
-        if type(out) is tuple:
+        multi = type(out) is tuple
+        if multi:
             outs = tuple([_wrap(o, xp, backend) for o in out])
             ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
             if ctx._saved:
                 for o, t in zip(out, outs):
                     _resave(ctx, o, t._data)
         else:
-            outs = (_wrap(out, xp, backend),)
-            if ctx._saved and outs[0]._data is not out:
-                _resave(ctx, out, outs[0]._data)
+            if type(out) not in backend.array_types:
+                wrapped = xp.asarray(out)  # NumPy reductions return scalars, Tensors hold arrays
+                if ctx._saved:
+                    _resave(ctx, out, wrapped)
+                out = wrapped
+            t = _new(Tensor)
+            t._data = out
+            t._backend = backend
+            t.grad = None
+            t.requires_grad = False
+            t.keep_grad = False
+            t._node = None
+            t._out_index = 0
+            t._ver = [0]
+            t._hooks = None
+            outs = (t,)
         if requires_grad and _state["enabled"]:
-            parents = []
-            needs = []
-            for arg in args:
-                if isinstance(arg, Tensor):
-                    parents.append(arg)
-                    needs.append(arg.requires_grad)
-                else:
-                    parents.append(None)
-                    needs.append(False)
             ctx.parents = parents
-            ctx.needs_input_grad = tuple(needs)
+            ctx.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
             ctx._seq = next(_sequence)
-            nondiff = ctx.__dict__.get("_non_differentiable", ())
+            nondiff = ctx._non_differentiable
             refs = []
-            for index, t in enumerate(outs):
+            index = 0
+            for t in outs:
                 if not nondiff or not any([t._data is a for a in nondiff]):
                     t.requires_grad = True
                     t._node = ctx
                     t._out_index = index
                 refs.append(weakref.ref(t))
+                index += 1
             ctx._outs = refs
             if ctx._saved:
-                ctx._saved_versions = [0 if p is None else p._ver[0] for p in parents]
-        return outs if type(out) is tuple else outs[0]
+                ctx._saved_versions = versions
+        return outs if multi else outs[0]
 
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError(f"{type(ctx).__name__} defines no forward")
@@ -202,6 +217,9 @@ def _resave(ctx, old, new):
     # it must be that array, so that backward recognises it as the output (create_graph).
     if old is not new:
         ctx._saved = tuple(new if s is old else s for s in ctx._saved)
+
+
+_new = object.__new__
 
 
 def _wrap(array, xp, backend):

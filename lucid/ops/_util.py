@@ -41,6 +41,9 @@ def _as_operand(x):
     return x
 
 
+_PY_NUMBERS = (int, float, bool, complex)
+
+
 def promote(a, b):
     """The operands of a binary op, cast as PyTorch promotes them.
 
@@ -48,10 +51,11 @@ def promote(a, b):
     int64 + float32), and a Python scalar never upcasts an array (float32 * 2.5 stays float32;
     int64 * 2.5 becomes the default float dtype).
     """
+    ta, tb = type(a), type(b)
+    if ta not in _PY_NUMBERS and tb not in _PY_NUMBERS and a.dtype is b.dtype:
+        return a, b  # the common case: two arrays of one dtype
     da = getattr(a, "dtype", None)
     db = getattr(b, "dtype", None)
-    if da is not None and da is db:
-        return a, b
     if da is None or not is_array(a):
         a = _as_operand(a)
         if isinstance(a, float) and db is not None and db.kind in "biu":
