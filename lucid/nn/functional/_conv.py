@@ -165,8 +165,14 @@ class ConvNd(Function):
         w2 = weight.reshape((g, out_ch // g, -1))
         grad_x = grad_w = grad_b = None
         if need_x:
-            dcols = (w2.swapaxes(-1, -2) @ g4).reshape(ctx.cols_shape)
-            grad_x = Col2im.apply(dcols, geom=ctx.geom, size=tuple(x.shape[2:]))
+            flipped = _flipped_geometry(ctx.geom)
+            if flipped is not None:
+                # stride 1: dx is the convolution of G with the flipped, channel-swapped kernel
+                # (one im2col copy + one GEMM, cheaper than a GEMM + a col2im of prod(k) adds)
+                grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g)
+            else:
+                dcols = (w2.swapaxes(-1, -2) @ g4).reshape(ctx.cols_shape)
+                grad_x = Col2im.apply(dcols, geom=ctx.geom, size=tuple(x.shape[2:]))
         if need_w:
             if isinstance(x, Tensor):  # create_graph: the columns must be a differentiable op
                 cols = Im2col.apply(x, geom=ctx.geom)
@@ -177,6 +183,28 @@ class ConvNd(Function):
         if need_b:
             grad_b = grad.sum(axis=(0,) + tuple(range(2, 2 + n)))
         return (grad_x, grad_w, grad_b)[:len(ctx.needs_input_grad)]
+
+
+def _flipped_geometry(geom):
+    """For a stride-1 convolution, the geometry whose convolution of G gives dx (padding
+    d(k-1) - p on each side), or None when that would need a negative padding."""
+    if any(s != 1 for s in geom.stride):
+        return None
+    pads = tuple((d * (k - 1) - lo, d * (k - 1) - hi)
+                 for (lo, hi), k, d in zip(geom.padding, geom.kernel, geom.dilation))
+    if any(lo < 0 or hi < 0 for lo, hi in pads):
+        return None
+    return Geometry(geom.kernel, geom.stride, pads, geom.dilation)
+
+
+def _flipped_weight(weight, groups):
+    """W (C_out, C_in/g, *k) -> W' (C_in, C_out/g, *k) with W'[c, o, j] = W[o, c, k - 1 - j]
+    within each group: the kernel of the transposed (input-gradient) convolution."""
+    out_ch, in_g = weight.shape[0], weight.shape[1]
+    kernel = tuple(weight.shape[2:])
+    w = weight.reshape((groups, out_ch // groups, in_g) + kernel).swapaxes(1, 2)
+    w = w.reshape((groups * in_g, out_ch // groups) + kernel)
+    return w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
 
 
 class ConvTransposeNd(Function):
