@@ -101,8 +101,10 @@ class Function:
                 for o, t in zip(out, outs):
                     _resave(ctx, o, t._data)
         else:
-            if type(out) not in backend.array_types:
-                wrapped = xp.asarray(out)  # NumPy reductions return scalars, Tensors hold arrays
+            if type(out) not in backend.array_types and not is_array(out):
+                # NumPy reductions return scalars, Tensors hold arrays (an array of another
+                # backend, ToDevice's output, is kept: to_device re-homes the Tensor)
+                wrapped = xp.asarray(out)
                 if ctx._saved:
                     _resave(ctx, out, wrapped)
                 out = wrapped

@@ -10,6 +10,7 @@ differentiated twice.
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.backend import xp_of
+from lucid.error import DeviceMismatchError
 from lucid.ops._util import normalize_axis, axis_arg, sum_to, promote
 
 __all__ = [
@@ -19,13 +20,16 @@ __all__ = [
 ]
 
 
-def _raw_index(index, xp):
-    """The index with Tensors and lists replaced by arrays of the right backend."""
+def _raw_index(index, xp, op="getitem", owner=None):
+    """The index with Tensors and lists replaced by arrays of the right backend (an index
+    Tensor on another device than ``owner`` raises DeviceMismatchError)."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
     for item in index:
         if isinstance(item, Tensor):
+            if owner is not None:
+                _same_device(owner, item, op)
             item = item._data
         elif isinstance(item, list):
             item = xp.asarray(item)
@@ -115,7 +119,10 @@ def _is_basic(index):
 
 
 def getitem(a, index):
-    raw = _raw_index(index, a._backend.xp if isinstance(a, Tensor) else xp_of(a))
+    if isinstance(a, Tensor):
+        raw = _raw_index(index, a._backend.xp, "getitem", a)
+    else:
+        raw = _raw_index(index, xp_of(a))
     _check_bounds(a.shape, raw)
     return GetItem.apply(a, index=raw)
 
@@ -145,7 +152,7 @@ class IndexPut(Function):
 
 def index_put(a, index, value):
     """A copy of ``a`` with ``value`` written at ``index`` (differentiable in both)."""
-    raw = _raw_index(index, a._backend.xp)
+    raw = _raw_index(index, a._backend.xp, "index_put", a)
     _check_bounds(a.shape, raw)
     return IndexPut.apply(a, value, index=raw)
 
@@ -159,14 +166,22 @@ def setitem(a, index, value):
 
 def index_add(a, axis, index, source):
     """a + source added into the rows ``index`` along ``axis`` (repeats add up)."""
-    index = _as_raw(index, a)
+    index = _as_raw(index, a, "index_add")
     (axis,) = normalize_axis(axis, a.ndim)
     full = (slice(None),) * axis + (index,)
     return a + IndexAdd.apply(source, shape=tuple(a.shape), index=full)
 
 
-def _as_raw(index, a):
+def _same_device(a, index, op):
+    if index._backend is not a._backend:
+        raise DeviceMismatchError(
+            f"{op}: the tensor is on '{a.device}' but its index is on '{index.device}'; move "
+            "them with .to(device)")
+
+
+def _as_raw(index, a, op="index"):
     if isinstance(index, Tensor):
+        _same_device(a, index, op)
         return index._data
     return a._backend.xp.asarray(index)
 
@@ -198,8 +213,8 @@ class PutAlongAxis(Function):
         return TakeAlongAxis.apply(grad, index=ctx.index, axis=ctx.axis)
 
 
-def _index_array(index, a, axis=None, size=None):
-    raw = _as_raw(index, a)
+def _index_array(index, a, axis=None, size=None, op="index"):
+    raw = _as_raw(index, a, op)
     if raw.dtype.kind not in "iu":
         raise IndexError(f"index must be an integer tensor, got {raw.dtype}")
     if axis is not None and raw.size:
@@ -213,7 +228,8 @@ def _index_array(index, a, axis=None, size=None):
 
 def take_along_axis(a, indices, axis, /):
     (axis,) = normalize_axis(axis, a.ndim)
-    return TakeAlongAxis.apply(a, index=_index_array(indices, a, axis), axis=axis)
+    return TakeAlongAxis.apply(a, index=_index_array(indices, a, axis, op="take_along_axis"),
+                               axis=axis)
 
 
 def gather(a, axis, index, *, dim=None):
@@ -221,7 +237,7 @@ def gather(a, axis, index, *, dim=None):
     ``a`` along the other axes)."""
     axis = axis_arg(axis, dim) if dim is not None else axis
     (axis,) = normalize_axis(axis, a.ndim)
-    raw = _index_array(index, a, axis)
+    raw = _index_array(index, a, axis, op="gather")
     if raw.ndim != a.ndim:
         raise ValueError(f"gather: index has {raw.ndim} dimensions, input has {a.ndim}")
     for d in range(a.ndim):
@@ -282,7 +298,7 @@ def scatter(a, axis, index, src, reduce=None, *, dim=None, value=None):
         src = value
     if reduce not in (None, "add", "sum"):
         raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
-    raw = _index_array(index, a, axis)
+    raw = _index_array(index, a, axis, op="scatter")
     return Scatter.apply(a, src, index=raw, axis=axis, add=reduce is not None)
 
 
@@ -294,7 +310,7 @@ def index_select(a, axis, index, *, dim=None):
     """The slices ``index`` (1-D ints) of ``a`` along ``axis``."""
     axis = axis_arg(axis, dim) if dim is not None else axis
     (axis,) = normalize_axis(axis, a.ndim)
-    raw = _index_array(index, a, axis)
+    raw = _index_array(index, a, axis, op="index_select")
     if raw.ndim != 1:
         raise IndexError(f"index_select needs a 1-D index, got shape {tuple(raw.shape)}")
     return GetItem.apply(a, index=(slice(None),) * axis + (raw,))
@@ -304,14 +320,15 @@ def take(a, index):
     """Elements of the flattened ``a`` at ``index``."""
     from lucid.ops.shape import reshape
     flat = reshape(a, (-1,))
-    return GetItem.apply(flat, index=(_index_array(index, flat, 0),))
+    return GetItem.apply(flat, index=(_index_array(index, flat, 0, op="take"),))
 
 
 def masked_fill(a, mask, value, /):
     """``value`` where ``mask`` is true, ``a`` elsewhere (mask broadcasts)."""
     from lucid.ops.elementwise import where
-    mask_raw = mask._data if isinstance(mask, Tensor) else mask
-    return where(mask_raw, value, a)
+    if not isinstance(mask, Tensor):  # host data (a list, a NumPy mask) moves to a's device
+        mask = a._backend.asarray(mask)
+    return where(mask, value, a)  # (Where checks that the mask is on a's device)
 
 
 # ---------------------------------------------------------------------------- order statistics
