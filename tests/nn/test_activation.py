@@ -302,9 +302,19 @@ def test_inplace_overwrites_a_non_leaf_and_keeps_the_gradient():
     np.testing.assert_array_equal(h.numpy(), [0.0, 4.0, 0.0])
     out.sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 2.0, 0.0])
-    h2 = x * 1
-    F.leaky_relu(h2, 0.5, inplace=True)
-    np.testing.assert_array_equal(h2.numpy(), [-0.5, 2.0, -1.5])
+    # ops whose backward reads their input still see its old values
+    for name, kw in (("leaky_relu", {"negative_slope": 0.5}), ("silu", {}), ("elu", {}),
+                     ("hardtanh", {"min_val": -1.5, "max_val": 1.5}), ("relu6", {})):
+        fn = getattr(F, name)
+        x.grad = None
+        h = x * 1
+        assert fn(h, inplace=True, **kw) is h
+        (h * h).sum().backward()
+        ref = lucid.Tensor(x.numpy(), requires_grad=True)
+        out = fn(ref * 1, **kw)
+        (out * out).sum().backward()
+        np.testing.assert_allclose(h.numpy(), out.numpy(), err_msg=name)
+        np.testing.assert_allclose(x.grad, ref.grad, rtol=1e-6, err_msg=name)
 
 
 def test_integer_input_gives_float_output():

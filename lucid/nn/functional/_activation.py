@@ -23,7 +23,8 @@ import math
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.backend import default_float
-from lucid.ops import exp, relu, sigmoid, tanh, where, abs as _abs, split
+from lucid.autograd.grad_mode import grad_enabled
+from lucid.ops import exp, relu as _relu, sigmoid, tanh, where, abs as _abs, split
 from lucid.ops._util import axis_arg, normalize_axis
 
 __all__ = [
@@ -319,25 +320,38 @@ Softshrink = _pointwise(
     doc="x - lambd sign(x) where |x| > lambd, else 0")
 
 
-def _result(input_, out, inplace):
-    """``out``, or ``input_`` overwritten with it (PyTorch's ``inplace=True``)."""
-    if inplace:
-        if not isinstance(input_, Tensor):
-            raise TypeError("inplace=True needs a Tensor input")
-        return input_._inplace(out)
-    return out
+def _run(input_, fn, inplace, reads_input=True):
+    """``fn(input_)``, or with ``inplace`` (PyTorch's flag) that result written over
+    ``input_``'s buffer. An op that saved its input for backward would then see the new values,
+    so when a graph is being built it reads a copy that stands at input_'s place in the graph
+    (PyTorch saves a copy of the original too); ``reads_input=False`` (an op whose backward
+    reads only its output) skips the copy."""
+    if not inplace:
+        return fn(input_)
+    if not isinstance(input_, Tensor):
+        raise TypeError(f"inplace=True needs a Tensor input, got {type(input_).__name__}")
+    source = input_
+    if reads_input and input_._node is not None and input_.requires_grad and grad_enabled():
+        source = Tensor._make(input_._data.copy(), input_._backend, True, input_._node,
+                              input_._out_index)
+    return input_._inplace(fn(source))
 
 
 # ---------------------------------------------------------------------------- public functions
-# relu, sigmoid and tanh are lucid.ops' own (imported above and re-exported here).
+# sigmoid and tanh are lucid.ops' own (imported above and re-exported here).
+def relu(input_, inplace=False):
+    """max(x, 0); the gradient is 0 at x = 0, as in PyTorch."""
+    return _run(input_, _relu, inplace, reads_input=False)
+
+
 def relu6(input_, inplace=False):
     """min(max(x, 0), 6) (hardtanh(x, 0, 6); gradient 0 at 0 and 6, as PyTorch)."""
-    return _result(input_, Hardtanh.apply(input_, lo=0.0, hi=6.0), inplace)
+    return _run(input_, lambda t: Hardtanh.apply(t, lo=0.0, hi=6.0), inplace)
 
 
 def leaky_relu(input_, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
-    return _result(input_, LeakyReLU.apply(input_, slope=negative_slope), inplace)
+    return _run(input_, lambda t: LeakyReLU.apply(t, slope=negative_slope), inplace)
 
 
 def prelu(input_, weight):
@@ -357,19 +371,19 @@ def prelu(input_, weight):
 
 def elu(input_, alpha=1.0, inplace=False):
     """x for x > 0, alpha (e^x - 1) otherwise."""
-    return _result(input_, ELU.apply(input_, alpha=float(alpha)), inplace)
+    return _run(input_, lambda t: ELU.apply(t, alpha=float(alpha)), inplace)
 
 
 def selu(input_, inplace=False):
     """scale * (x for x > 0, alpha (e^x - 1) otherwise), alpha = 1.6733, scale = 1.0507."""
-    return _result(input_, SELU.apply(input_), inplace)
+    return _run(input_, lambda t: SELU.apply(t), inplace)
 
 
 def celu(input_, alpha=1.0, inplace=False):
     """x for x > 0, alpha (e^(x/alpha) - 1) otherwise."""
     if alpha == 0:
         raise ValueError("celu: alpha must be nonzero")
-    return _result(input_, CELU.apply(input_, alpha=float(alpha)), inplace)
+    return _run(input_, lambda t: CELU.apply(t, alpha=float(alpha)), inplace)
 
 
 def gelu(input_, approximate="none"):
@@ -387,7 +401,7 @@ def gelu(input_, approximate="none"):
 
 def silu(input_, inplace=False):
     """x sigmoid(x) (also called swish)."""
-    return _result(input_, SiLU.apply(input_), inplace)
+    return _run(input_, lambda t: SiLU.apply(t), inplace)
 
 
 swish = silu
@@ -395,7 +409,7 @@ swish = silu
 
 def mish(input_, inplace=False):
     """x tanh(softplus(x))."""
-    return _result(input_, Mish.apply(input_), inplace)
+    return _run(input_, lambda t: Mish.apply(t), inplace)
 
 
 def softplus(input_, beta=1.0, threshold=20.0):
@@ -414,17 +428,18 @@ def hardtanh(input_, min_val=-1.0, max_val=1.0, inplace=False):
     """x clipped to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
-    return _result(input_, Hardtanh.apply(input_, lo=float(min_val), hi=float(max_val)), inplace)
+    lo, hi = float(min_val), float(max_val)
+    return _run(input_, lambda t: Hardtanh.apply(t, lo=lo, hi=hi), inplace)
 
 
 def hardsigmoid(input_, inplace=False):
     """clip(x/6 + 1/2, 0, 1), a piecewise-linear sigmoid."""
-    return _result(input_, Hardsigmoid.apply(input_), inplace)
+    return _run(input_, lambda t: Hardsigmoid.apply(t), inplace)
 
 
 def hardswish(input_, inplace=False):
     """x hardsigmoid(x) = x relu6(x + 3) / 6."""
-    return _result(input_, Hardswish.apply(input_), inplace)
+    return _run(input_, lambda t: Hardswish.apply(t), inplace)
 
 
 def logsigmoid(input_):
@@ -439,7 +454,7 @@ def tanhshrink(input_):
 
 def threshold(input_, threshold, value, inplace=False):
     """x where x > threshold, else ``value``."""
-    return _result(input_, Threshold.apply(input_, threshold=threshold, value=value), inplace)
+    return _run(input_, lambda t: Threshold.apply(t, threshold=threshold, value=value), inplace)
 
 
 def hardshrink(input_, lambd=0.5):

@@ -42,8 +42,7 @@ class ReLU(_Inplace):
     """max(x, 0)."""
 
     def forward(self, x):
-        out = F.relu(x)
-        return x._inplace(out) if self.inplace else out
+        return F.relu(x, self.inplace)
 
 
 class ReLU6(_Inplace):
