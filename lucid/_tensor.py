@@ -17,7 +17,7 @@ __all__ = ["Tensor", "tensor", "to_tensor"]
 
 
 class _Size(int):
-    """``t.size``: the element count (Lucid) that can also be called as ``t.size(dim)`` (PyTorch)."""
+    """``t.size``: the element count (Lucid), also callable as ``t.size(dim)`` (PyTorch)."""
 
     def __new__(cls, shape):
         n = 1
@@ -64,7 +64,7 @@ class Tensor:
     dtype. ``keep_grad=True`` keeps ``.grad`` on a tensor that an op produced (``retain_grad``).
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "keep_grad", "_node", "_out_index",
+    __slots__ = ("_data", "grad", "requires_grad", "_keep_grad", "_node", "_out_index",
                  "_backend", "_ver", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
@@ -96,7 +96,7 @@ class Tensor:
         t._backend = backend
         t.grad = None
         t.requires_grad = requires_grad
-        t.keep_grad = False
+        t._keep_grad = False
         t._node = node
         t._out_index = out_index
         t._ver = [0]
@@ -114,7 +114,8 @@ class Tensor:
         if isinstance(value, Tensor):
             value = value._data
         if not _backend.is_array(value) or _backend.backend_of(value) is not self._backend:
-            value = self._backend.asarray(_backend.to_host(value) if _backend.is_array(value) else value)
+            host = _backend.to_host(value) if _backend.is_array(value) else value
+            value = self._backend.asarray(host)
         self._data = value
         self._ver[0] += 1
 
@@ -186,9 +187,11 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                f"only floating point tensors can require gradients, this one is {self._data.dtype}")
+                "only floating point tensors can require gradients, this one is "
+                f"{self._data.dtype}")
         if not requires_grad and self._node is not None:
-            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use detach()")
+            raise RuntimeError(
+                "requires_grad can only be turned off on a leaf tensor; use detach()")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -203,11 +206,21 @@ class Tensor:
             gradient, keep_grad = None, gradient
         _engine.backward(self, gradient, keep_grad, retain_graph)
 
+    @property
+    def keep_grad(self):
+        """True when backward keeps ``.grad`` on this tensor even though an op made it (Lucid's
+        flag, assignable; ``retain_grad()`` sets it)."""
+        return self._keep_grad
+
+    @keep_grad.setter
+    def keep_grad(self, value):
+        self._keep_grad = bool(value)
+        if value and self._node is not None:
+            self._node._watch = True  # tell the engine to look at this node's outputs
+
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         self.keep_grad = True
-        if self._node is not None:
-            self._node._watch = True  # tell the engine to look at this node's outputs
         return self
 
     def register_hook(self, hook):
@@ -261,7 +274,8 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self.shape}")
         return self._data.reshape(()).item()
 
     def __float__(self):
@@ -364,13 +378,15 @@ class Tensor:
 
         values = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
         extras = []
-        if self._data.dtype not in (_dtypes.default_float(), numpy.dtype("int64"), numpy.dtype("bool")):
+        implied = (_dtypes.default_float(), numpy.dtype("int64"), numpy.dtype("bool"))
+        if self._data.dtype not in implied:
             extras.append(f"dtype={self.dtype.name}")
         if self._backend.name != "cpu":
             extras.append(f"device='{self._backend.name}'")
         if self.requires_grad:
-            extras.append("grad=None" if self.grad is None else
-                          "grad=" + numpy.array2string(self._backend.to_numpy(self.grad), separator=", "))
+            grad = self.grad
+            extras.append("grad=None" if grad is None else "grad=" + numpy.array2string(
+                self._backend.to_numpy(grad), separator=", "))
         return "Tensor(" + ", ".join([values] + extras) + ")"
 
     __str__ = __repr__
@@ -379,8 +395,8 @@ class Tensor:
         return id(self)
 
     def __deepcopy__(self, memo):
-        t = Tensor._make(self._data.copy(), self._backend, self.requires_grad and self._node is None,
-                         None, 0)
+        leaf_requires_grad = self.requires_grad and self._node is None
+        t = Tensor._make(self._data.copy(), self._backend, leaf_requires_grad, None, 0)
         t.keep_grad = self.keep_grad
         if self.grad is not None:
             t.grad = self.grad.copy()
@@ -389,7 +405,8 @@ class Tensor:
 
     def __reduce__(self):
         grad = None if self.grad is None else self._backend.to_numpy(self.grad)
-        return (_rebuild, (self.numpy(), self.requires_grad and self._node is None, self.device, grad))
+        leaf_requires_grad = self.requires_grad and self._node is None
+        return (_rebuild, (self.numpy(), leaf_requires_grad, self.device, grad))
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -398,25 +415,25 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
-        return _ops.add(self, other)
+        return _ew.Add.apply(self, other)
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _ew.Add.apply(other, self)
 
     def __sub__(self, other):
-        return _ops.sub(self, other)
+        return _ew.Sub.apply(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
     def __mul__(self, other):
-        return _ops.multiply(self, other)
+        return _ew.Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return _ops.multiply(other, self)
+        return _ew.Mul.apply(other, self)
 
     def __truediv__(self, other):
-        return _ops.div(self, other)
+        return _ew.Div.apply(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -446,7 +463,7 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _ops.negative(self)
+        return _ew.Neg.apply(self)
 
     def __pos__(self):
         return self
@@ -636,7 +653,7 @@ class Tensor:
         return _ops.unbind(self, axis, **kw)
 
     def exp(self):
-        return _ops.exp(self)
+        return _ew.Exp.apply(self)
 
     def log(self):
         return _ops.log(self)
@@ -690,7 +707,7 @@ class Tensor:
         return _ops.cosh(self)
 
     def tanh(self):
-        return _ops.tanh(self)
+        return _ew.Tanh.apply(self)
 
     def arcsin(self):
         return _ops.arcsin(self)
@@ -702,10 +719,10 @@ class Tensor:
         return _ops.arctan(self)
 
     def sigmoid(self):
-        return _ops.sigmoid(self)
+        return _ew.Sigmoid.apply(self)
 
     def relu(self):
-        return _ops.relu(self)
+        return _ew.Relu.apply(self)
 
     def floor(self):
         return _ops.floor(self)
@@ -847,6 +864,8 @@ class Tensor:
             self._node = node
             self._out_index = result._out_index
             self.requires_grad = True
+            if self._keep_grad:
+                node._watch = True
             outs = list(self._node._outs)
             outs[self._out_index] = _weakref.ref(self)
             self._node._outs = tuple(outs)
@@ -943,5 +962,6 @@ import weakref as _weakref  # noqa: E402
 
 from lucid.autograd import engine as _engine, grad_mode as _grad_mode  # noqa: E402
 from lucid import ops as _ops  # noqa: E402
+from lucid.ops import elementwise as _ew  # noqa: E402  (hot operators call apply directly)
 from lucid import random as _random  # noqa: E402
 from lucid import linalg as _linalg  # noqa: E402

@@ -134,7 +134,8 @@ def _visit_outputs(node, grads, keep_all, targets, found):
             if grads[k] is None:
                 continue
             for fn in list(fns):
-                replaced = fn(grads[k] if isinstance(grads[k], Tensor) else _view(node, k, grads[k]))
+                g = grads[k]
+                replaced = fn(g if isinstance(g, Tensor) else _view(node, k, g))
                 if replaced is not None:
                     grads[k] = replaced._data if isinstance(replaced, Tensor) and not isinstance(
                         grads[k], Tensor) else replaced
@@ -144,7 +145,7 @@ def _visit_outputs(node, grads, keep_all, targets, found):
             continue
         if targets and any(t is out for t in targets):
             found[id(out)] = grads[k]
-        if keep_all or out.keep_grad:
+        if keep_all or out._keep_grad:
             g = grads[k]._data if isinstance(grads[k], Tensor) else grads[k]
             out.grad = _array(g.copy() if out.grad is None else out.grad + g, out)
 
@@ -164,9 +165,13 @@ def _view(node, k, array):
 
 def _finish_leaf(leaf, g, create_graph):
     for fn in list(leaf._hooks or ()):
-        replaced = fn(g if isinstance(g, Tensor) else Tensor._make(g, leaf._backend, False, None, 0))
+        replaced = fn(g if isinstance(g, Tensor)
+                      else Tensor._make(g, leaf._backend, False, None, 0))
         if replaced is not None:
-            g = replaced if create_graph else (replaced._data if isinstance(replaced, Tensor) else replaced)
+            if create_graph or not isinstance(replaced, Tensor):
+                g = replaced
+            else:
+                g = replaced._data
     return g
 
 
@@ -176,7 +181,8 @@ def _seed(root, gradient):
         return root._backend.xp.ones(root.shape, dtype=root._data.dtype)
     g = gradient._data if isinstance(gradient, Tensor) else root._backend.asarray(gradient)
     if tuple(g.shape) != root.shape:
-        raise ValueError(f"gradient has shape {tuple(g.shape)}, but the output has shape {root.shape}")
+        raise ValueError(
+            f"gradient has shape {tuple(g.shape)}, but the output has shape {root.shape}")
     return g.astype(root._data.dtype, copy=False)
 
 
@@ -189,7 +195,8 @@ def backward(root, gradient=None, keep_grad=False, retain_graph=False):
     prev = _state["enabled"]
     _state["enabled"] = False
     try:
-        leaf_grads, _ = _run([root], [_seed(root, gradient)], retain_graph, False, keep_all=keep_grad)
+        leaf_grads, _ = _run([root], [_seed(root, gradient)], retain_graph, False,
+                             keep_all=keep_grad)
         seen = set()
         for leaf, g in leaf_grads.values():
             g = _finish_leaf(leaf, g, False)
@@ -230,7 +237,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     seeds = []
     for o, go in zip(outputs, grad_outputs):
         if go is None and o.size != 1:
-            raise RuntimeError(f"grad can be implicitly created only for scalar outputs, got shape {o.shape}")
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, got shape {o.shape}")
         g = _seed(o, go)
         seeds.append(Tensor._make(g, o._backend, False, None, 0) if create_graph else g)
     prev = _state["enabled"]

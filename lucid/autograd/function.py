@@ -113,7 +113,7 @@ class Function:
             t._backend = backend
             t.grad = None
             t.requires_grad = False
-            t.keep_grad = False
+            t._keep_grad = False
             t._node = None
             t._out_index = 0
             t._ver = [0]
@@ -172,27 +172,38 @@ class Function:
         Raises if one of them was changed in place since it was saved (its version counter
         moved), since the gradient would silently use the new values.
         """
-        if ctx._freed:
-            raise BackwardError(
-                f"{type(ctx).__name__}: its saved tensors were freed by an earlier backward; "
-                "call backward(retain_graph=True) the first time to backward through a graph twice")
-        if "_saved_versions" not in ctx.__dict__:  # dual mode, or nothing saved
-            return ctx._saved
+        saved = ctx._saved
+        versions = ctx.__dict__.get("_saved_versions")
+        if versions is None:  # dual mode, nothing saved, or freed
+            if ctx._freed:
+                raise BackwardError(
+                    f"{type(ctx).__name__}: its saved tensors were freed by an earlier backward; "
+                    "call backward(retain_graph=True) the first time to backward through a graph "
+                    "twice")
+            return saved
+        if not ctx._create_graph:  # the hot path: check versions, hand back the arrays
+            for array in saved:
+                found = ctx._find(array)
+                if found is not None and found[0]._ver[0] != found[1]:
+                    ctx._raise_modified(array, *found)
+            return saved
         result = []
-        for k, array in enumerate(ctx._saved):
+        for array in saved:
             found = ctx._find(array)
             if found is None:
                 result.append(array)
                 continue
-            tensor, version = found
-            if tensor._ver[0] != version:
-                raise BackwardError(
-                    f"one of the tensors needed by {type(ctx).__name__}.backward (shape "
-                    f"{tuple(array.shape)}) was modified by an in-place operation: it is at version "
-                    f"{tensor._ver[0]}, it was saved at version {version}. Use an out-of-place op "
-                    "(e.g. x = x + 1 instead of x.add_(1)) or clone() the tensor first")
-            result.append(tensor if ctx._create_graph else array)
+            if found[0]._ver[0] != found[1]:
+                ctx._raise_modified(array, *found)
+            result.append(found[0])
         return tuple(result)
+
+    def _raise_modified(ctx, array, tensor, version):
+        raise BackwardError(
+            f"one of the tensors needed by {type(ctx).__name__}.backward (shape "
+            f"{tuple(array.shape)}) was modified by an in-place operation: it is at version "
+            f"{tensor._ver[0]}, it was saved at version {version}. Use an out-of-place op "
+            "(e.g. x = x + 1 instead of x.add_(1)) or clone() the tensor first")
 
     def parents_backend(ctx):
         return next(p._backend for p in ctx.parents if p is not None)
@@ -200,8 +211,10 @@ class Function:
     def release(ctx):
         """Free what backward needed (called by the engine unless retain_graph): the saved
         arrays, every attribute the op stored, and the links to the inputs."""
+        seq = ctx.__dict__.get("_seq", -1)
         ctx.__dict__.clear()
         ctx._freed = True
+        ctx._seq = seq  # a later walk that reaches this node sorts it, then raises "freed"
 
     # ---------------------------------------------------------------- hooks on outputs
     def _add_hook(ctx, index, fn):

@@ -86,7 +86,6 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, trials=2, seed=0):
     """True when the second derivatives of ``fn`` (via create_graph) match central differences
     of its first derivatives."""
     inputs = _as_list(inputs)
-    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     rng = np.random.default_rng(seed + 1)
     with no_grad():
         outs = _as_list(fn(*inputs))

@@ -16,8 +16,9 @@ def sum_to(grad, shape):
     Leading axes that broadcasting added are summed away; axes where ``shape`` has 1 and ``grad``
     does not are summed with keepdims. E.g. grad (2, 3, 4) to shape (3, 1): sum over axes 0 and 3.
     """
-    shape = tuple(shape)
-    if tuple(grad.shape) == shape:
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
@@ -77,7 +78,7 @@ def promote(a, b):
 
 
 def normalize_axis(axis, ndim):
-    """``axis`` (int, tuple or None) as a tuple of non-negative ints; IndexError when out of range."""
+    """``axis`` (an int, a tuple or None) as a tuple of non-negative ints, or IndexError."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)

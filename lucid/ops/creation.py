@@ -34,7 +34,8 @@ def _dtype(dtype, fallback=None):
 
 def _filled(fn, shape, dtype, requires_grad, keep_grad, device, *args):
     backend = get_backend(canonical_device(device))
-    return _new(fn(backend.xp)(shape, *args, dtype=_dtype(dtype)), requires_grad, keep_grad, backend)
+    array = fn(backend.xp)(shape, *args, dtype=_dtype(dtype))
+    return _new(array, requires_grad, keep_grad, backend)
 
 
 def zeros(*shape, dtype=None, requires_grad=False, keep_grad=False, device="cpu"):

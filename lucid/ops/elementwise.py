@@ -220,12 +220,25 @@ class _Unary(Function):
         if x.dtype.kind in "biu" and ctx.float_only:
             x = x.astype(default_float())
         y = ctx.f(ctx.xp, x)
-        ctx.save_for_backward(*[x if s == "x" else y for s in ctx.saves])
+        saves = ctx.saves
+        if saves == ("y",):
+            ctx.save_for_backward(y)
+        elif saves == ("x",):
+            ctx.save_for_backward(x)
+        elif saves:
+            ctx.save_for_backward(x, y)
         return y
 
     def backward(ctx, grad):
-        saved = dict(zip(ctx.saves, ctx.saved_tensors))
-        return grad * ctx.df(saved.get("x"), saved.get("y"))
+        saved = ctx.saved_tensors
+        saves = ctx.saves
+        if saves == ("y",):
+            return grad * ctx.df(None, saved[0])
+        if saves == ("x",):
+            return grad * ctx.df(saved[0], None)
+        if saves:
+            return grad * ctx.df(saved[0], saved[1])
+        return grad * ctx.df(None, None)
 
 
 def _unary(name, f, df, saves=("x",), float_only=True, doc=""):

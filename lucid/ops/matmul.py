@@ -38,7 +38,10 @@ class MatMul(Function):
         b2 = b if b.ndim > 1 else b.reshape((-1, 1))
         g = grad
         if a.ndim == 1:
-            g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]) if b.ndim > 1 else (1,) + tuple(g.shape))
+            if b.ndim > 1:
+                g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
+            else:
+                g = g.reshape((1,) + tuple(g.shape))
         if b.ndim == 1:
             g = g.reshape(tuple(g.shape) + (1,))
         grad_a = grad_b = None

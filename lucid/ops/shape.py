@@ -37,7 +37,8 @@ class BroadcastTo(Function):
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
         if broadcast_shapes(x.shape, shape) != tuple(shape):
-            raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {tuple(shape)}")
+            raise ValueError(
+                f"cannot broadcast a tensor of shape {x.shape} to shape {tuple(shape)}")
         return ctx.xp.broadcast_to(x, shape)
 
     def backward(ctx, grad):
