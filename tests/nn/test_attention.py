@@ -147,12 +147,23 @@ def test_sdpa_module_dropout_only_in_training():
     m = nn.ScaledDotProductAttention(dropout_p=0.5, is_causal=True).eval()
     np.testing.assert_array_equal(
         m(q, k, v).numpy(), F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy())
-    if hasattr(F, "dropout"):
-        m.train()
-        assert not np.allclose(m(q, k, v).numpy(),
-                               F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy())
+    m.train()
+    assert not np.allclose(m(q, k, v).numpy(),
+                           F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy())
     with pytest.raises(ValueError, match="dropout_p"):
         nn.ScaledDotProductAttention(dropout_p=2.0)
+
+
+def test_sdpa_dropout_is_unbiased():
+    # inverted dropout on the weights: E[output] is the output without dropout
+    q, k, v = [lucid.Tensor(a[:1, :1]) for a in _sdpa_inputs("float64", seed=8)]
+    exact = F.scaled_dot_product_attention(q, k, v).numpy()
+    draws = np.mean([F.scaled_dot_product_attention(q, k, v, dropout_p=0.3).numpy()
+                     for _ in range(2000)], axis=0)
+    assert not np.allclose(F.scaled_dot_product_attention(q, k, v, dropout_p=0.3).numpy(), exact)
+    np.testing.assert_allclose(draws, exact, atol=0.08)
+    zero = F.scaled_dot_product_attention(q, k, v, dropout_p=1.0).numpy()
+    np.testing.assert_array_equal(zero, 0)
 
 
 # ---------------------------------------------------------------------------- multi-head
@@ -265,6 +276,21 @@ def test_mha_unbatched_and_train_mode_without_dropout():
     _compare_mha(lm.train(), tm.train(), _qkv("float64", batched=False), "float64",
                  dict(key_padding_mask=lucid.Tensor(kpm)),
                  dict(key_padding_mask=torch.tensor(kpm)))
+
+
+def test_mha_dropout_only_in_training():
+    m = nn.MultiHeadAttention(EMBED, NUM_HEADS, dropout=0.5).double()
+    x = lucid.Tensor(_rng(13).standard_normal((N, L, EMBED)))
+    m.eval()
+    a, b = m(x, x, x), m(x, x, x)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    _, w_eval = m(x, x, x, need_weights=True, average_attn_weights=False)
+    m.train()
+    _, w = m(x, x, x, need_weights=True, average_attn_weights=False)
+    w, w_eval = w.numpy(), w_eval.numpy()
+    kept = w != 0
+    assert 0.3 < kept.mean() < 0.7  # dropped, and the rest rescaled by 1 / (1 - p)
+    np.testing.assert_allclose(w[kept], 2 * w_eval[kept], rtol=1e-12)
 
 
 def test_mha_default_output_and_init():

@@ -128,8 +128,6 @@ def test_lstm_proj_size(with_state):
 
 @needs_torch
 def test_dropout_between_layers():
-    if not hasattr(F, "dropout"):
-        pytest.skip("F.dropout is not written yet")
     lm = nn.LSTM(H_IN, H, num_layers=3, dropout=0.5).double()
     tm = torch.nn.LSTM(H_IN, H, num_layers=3, dropout=0.5).double().eval()
     x = np.random.default_rng(7).standard_normal((L, N, H_IN))

@@ -12,9 +12,6 @@ from helpers import TOL, needs_torch, torch
 
 N, L, T, D, HEADS, FF = 2, 5, 4, 8, 2, 16
 
-# the layers hold nn.Dropout modules, written in parallel with this file
-needs_dropout = pytest.mark.skipif(not hasattr(nn, "Dropout"), reason="nn.Dropout not written yet")
-
 
 def _rng(seed=0):
     return np.random.default_rng(seed)
@@ -86,7 +83,6 @@ def _wrap_kwargs(kwargs, wrap, dtype):
 
 
 # ---------------------------------------------------------------------------- encoder layer
-@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("mask", ["none", "bool", "float", "padding", "causal"])
@@ -105,7 +101,6 @@ def test_encoder_layer_against_torch(norm_first, mask, train):
                                                        wrap, dtype)))
 
 
-@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("activation", ["gelu", "callable"])
 def test_encoder_layer_float32_activation_no_bias(activation):
@@ -119,7 +114,6 @@ def test_encoder_layer_float32_activation_no_bias(activation):
     _compare(lm, tm, [x], dtype, lambda m, xs, wrap: m(*xs))
 
 
-@needs_dropout
 @needs_torch
 def test_encoder_layer_sequence_first():
     kw = dict(dim_feedforward=FF, dropout=0.0, batch_first=False)
@@ -131,7 +125,6 @@ def test_encoder_layer_sequence_first():
 
 
 # ---------------------------------------------------------------------------- decoder layer
-@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("train", [False, True])
@@ -166,7 +159,6 @@ def test_decoder_layer_against_torch(norm_first, train, masks):
 
 
 # ---------------------------------------------------------------------------- stacks and model
-@needs_dropout
 @needs_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_and_decoder_stacks(norm_first):
@@ -191,7 +183,6 @@ def test_encoder_and_decoder_stacks(norm_first):
              "float64", lambda m, xs, wrap: m(*xs, tgt_mask=wrap(causal)))
 
 
-@needs_dropout
 @needs_torch
 @pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -216,7 +207,6 @@ def test_full_transformer_against_torch(dtype, norm_first):
     assert tuple(out.shape) == (N, T, D)
 
 
-@needs_dropout
 def test_transformer_init_and_masks():
     m = nn.Transformer(D, 2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=FF)
     assert m.nhead == 2 and m.encoder.norm is not None
@@ -231,13 +221,14 @@ def test_transformer_init_and_masks():
     if torch is not None:
         np.testing.assert_array_equal(
             mask, torch.nn.Transformer.generate_square_subsequent_mask(3).numpy())
-    # eval mode is deterministic even with dropout
+    # eval mode is deterministic even with dropout; train mode is not
     m.eval()
     src, tgt = lucid.random.randn(1, 3, D), lucid.random.randn(1, 2, D)
     np.testing.assert_array_equal(m(src, tgt).numpy(), m(src, tgt).numpy())
+    m.train()
+    assert not np.allclose(m(src, tgt).numpy(), m(src, tgt).numpy())
 
 
-@needs_dropout
 def test_transformer_bad_input():
     with pytest.raises(TypeError, match="number of heads"):
         nn.TransformerEncoderLayer(D)
