@@ -80,7 +80,7 @@ class Tensor:
         self._backend = backend
         self.grad = None
         self.requires_grad = False
-        self.keep_grad = bool(keep_grad)
+        self._keep_grad = bool(keep_grad)
         self._node = None
         self._out_index = 0
         self._ver = [0]

@@ -118,6 +118,8 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
             else:
                 slots = node_grads.get(pnode)
                 if slots is None:
+                    if pnode._freed:  # a new graph built on a tensor whose graph was freed
+                        raise _freed_error(pnode)
                     slots = node_grads[pnode] = [None] * len(pnode._outs)
                 k = parent._out_index
                 slots[k] = g if slots[k] is None else slots[k] + g

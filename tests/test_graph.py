@@ -1,0 +1,484 @@
+"""Permanent graph tests: the shapes of graph that break naive autograd engines.
+
+Diamonds, a non-leaf used twice, a leaf feeding several ops, a 100,000-op chain, accumulation,
+hooks, kept gradients on non-leaves, freed graphs, in-place changes of saved tensors, grad mode,
+user-defined Functions and ``lucid.autograd.grad`` (double backward, unused inputs, several
+outputs). Expected values come from the math, written out next to each check.
+"""
+
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import lucid
+from lucid.autograd import Function
+
+
+def leaf(values, dtype=lucid.Float64):
+    return lucid.Tensor(values, requires_grad=True, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------- graph shapes
+def test_diamond_counts_each_path_once():
+    # y = (2x)(3x) = 6x^2, dy/dx = 12x; a naive DFS that walks x's subgraph per path double counts
+    x = leaf([1.0, -2.0, 0.5])
+    a, b = x * 2, x * 3
+    (a * b).backward()
+    np.testing.assert_allclose(x.grad, 12 * x.numpy())
+
+
+def test_deep_diamond_of_diamonds():
+    # h_{k+1} = h_k * 2 + h_k * 3 = 5 h_k: after 20 levels dy/dx = 5^20, each node visited once
+    x = leaf(1.0)
+    h = x
+    for _ in range(20):
+        h = h * 2 + h * 3
+    h.backward()
+    assert x.grad == pytest.approx(5.0 ** 20)
+
+
+def test_non_leaf_times_itself():
+    # h = x + 1, y = h * h: dy/dx = 2(x + 1) (the upstream bug crashed here)
+    x = leaf([1.0, 2.0])
+    h = x + 1
+    y = h * h
+    y.backward()
+    np.testing.assert_allclose(x.grad, [4.0, 6.0])
+    np.testing.assert_allclose(y.numpy(), [4.0, 9.0])
+
+
+def test_leaf_used_by_several_ops():
+    # y = sum(2x) + sum(exp x) + sum(x) * x_0: d/dx_i = 2 + e^{x_i} + x_0 + [i == 0] sum(x)
+    x = leaf([0.5, -1.0, 2.0])
+    y = (x * 2).sum() + x.exp().sum() + x.sum() * x[0]
+    y.backward()
+    v = x.numpy()
+    expected = 2 + np.exp(v) + v[0]
+    expected[0] += v.sum()
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_two_outputs_of_one_op_both_used():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    top, bottom = lucid.split(x, 1, axis=0)
+    (top * 2 + bottom * bottom).sum().backward()
+    np.testing.assert_allclose(x.grad, [[2.0, 2.0], [6.0, 8.0]])
+
+
+def test_chain_of_100000_ops_runs_without_recursion():
+    limit = sys.getrecursionlimit()
+    x = leaf(1.0)
+    y = x
+    start = time.perf_counter()
+    for _ in range(100_000):
+        y = y * 1.0000001
+    y.backward()
+    elapsed = time.perf_counter() - start
+    assert sys.getrecursionlimit() == limit  # nobody raised it to get through
+    assert x.grad == pytest.approx(1.0000001 ** 100_000)
+    assert elapsed < 30, f"100k-op chain took {elapsed:.1f}s"
+    del y  # freeing the chain must not recurse either
+
+
+def test_dropping_an_unused_100000_op_graph_does_not_crash():
+    x = leaf(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    del y
+    assert x.grad is None
+
+
+# ---------------------------------------------------------------------------- accumulation
+def test_gradients_accumulate_over_two_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, 3 + 2 * x.numpy())
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_backward_seeds_ones_for_a_non_scalar_output():
+    x = leaf([1.0, 2.0, 3.0])
+    (x * x).backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0, 6.0])
+
+
+def test_backward_with_a_given_gradient():
+    x = leaf([1.0, 2.0])
+    (x * x).backward(lucid.Tensor([1.0, -1.0], dtype=lucid.Float64))
+    np.testing.assert_allclose(x.grad, [2.0, -4.0])
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * x).backward(np.ones(3))
+
+
+def test_grad_is_a_raw_array_of_the_leaf_dtype():
+    x = leaf([1.0, 2.0], dtype=lucid.Float32)
+    (x * 2.5).sum().backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float32
+    z = leaf(3.0)
+    (z * z).backward()
+    assert type(z.grad) is np.ndarray and z.grad.shape == () and z.grad == 6.0
+
+
+def test_grad_of_a_leaf_is_its_own_array():
+    # x.grad must not alias another leaf's grad or the upstream seed
+    x, y = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    (x + y).backward()
+    x.grad[0] = 100.0
+    assert y.grad[0] == 1.0
+
+
+# ---------------------------------------------------------------------------- hooks
+def test_leaf_hook_fires_once_with_the_total_gradient():
+    x = leaf([1.0, 2.0])
+    calls = []
+    x.register_hook(lambda g: calls.append(g.numpy().copy()))
+    (x * 2 + x * 3).sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], [5.0, 5.0])
+
+
+def test_non_leaf_hook_fires_once_with_the_total_gradient():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    calls = []
+    h.register_hook(lambda g: calls.append(g.numpy().copy()))
+    (h * h + h).sum().backward()  # d/dh = 2h + 1
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], 2 * h.numpy() + 1)
+
+
+def test_hook_can_replace_the_gradient():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    h.register_hook(lambda g: g * 10)
+    x.register_hook(lambda g: g + 1)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad, [31.0, 31.0])  # (1 * 10) * 3 + 1
+
+
+def test_removed_hook_does_not_fire():
+    x = leaf([1.0])
+    calls = []
+    remove = x.register_hook(lambda g: calls.append(1))
+    remove()
+    (x * 2).sum().backward()
+    assert calls == []
+
+
+def test_hook_needs_requires_grad():
+    with pytest.raises(RuntimeError):
+        lucid.Tensor([1.0]).register_hook(lambda g: g)
+
+
+# ---------------------------------------------------------------------------- kept grads
+def test_non_leaf_grad_is_not_kept_by_default():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    (h * h).sum().backward()
+    assert h.grad is None and x.grad is not None
+
+
+def test_retain_grad_and_keep_grad_on_a_non_leaf():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.retain_grad()
+    k = lucid.Tensor(x * 3, keep_grad=True)  # a copy is a new leaf; keep_grad is kept
+    assert k.keep_grad
+    g = x * 4
+    g.keep_grad = True
+    (h * h + g).sum().backward()
+    np.testing.assert_allclose(h.grad, 2 * h.numpy())
+    np.testing.assert_allclose(g.grad, [1.0, 1.0])
+
+
+def test_backward_keep_grad_keeps_every_intermediate():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    m = h + 1
+    y = (m * m).sum()
+    y.backward(keep_grad=True)
+    np.testing.assert_allclose(m.grad, 2 * m.numpy())
+    np.testing.assert_allclose(h.grad, 2 * m.numpy())
+    assert y.grad == 1.0
+
+
+def test_kept_grad_accumulates_over_two_backward_calls():
+    x = leaf([1.0, 2.0])
+    h = (x * 2).retain_grad()
+    (h * 3).sum().backward(retain_graph=True)
+    (h * 3).sum().backward()
+    np.testing.assert_allclose(h.grad, [6.0, 6.0])
+    np.testing.assert_allclose(x.grad, [12.0, 12.0])
+
+
+def test_new_graph_on_a_freed_one_raises_the_retain_graph_error():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    (h * 3).sum().backward()  # frees h's node
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (h * 3).sum().backward()
+    np.testing.assert_allclose(x.grad, [6.0, 12.0])  # the failed call changed nothing
+
+
+# ---------------------------------------------------------------------------- freed graphs
+def test_second_backward_through_a_freed_graph_raises():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])  # unchanged by the failed call
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    v = x.numpy()
+    np.testing.assert_allclose(x.grad, 2 * (np.exp(v) * v + np.exp(v)))
+
+
+def test_backward_on_a_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        lucid.Tensor([1.0]).sum().backward()
+
+
+# ---------------------------------------------------------------------------- in-place
+def test_in_place_change_of_a_saved_tensor_raises():
+    x = leaf([1.0, 2.0])
+    h = x * 1
+    y = h * h  # saves h
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.sum().backward()
+
+
+def test_in_place_change_of_a_saved_output_raises():
+    x = leaf([0.5, 1.0])
+    y = x.exp()  # saves its output
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_in_place_op_joins_the_graph():
+    # h = 2x; h += x (in place) -> h = 3x; y = h * h = 9x^2; dy/dx = 18x
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    version = h._version
+    h.add_(x)
+    assert h._version == version + 1
+    (h * h).sum().backward()
+    np.testing.assert_allclose(x.grad, 18 * x.numpy())
+
+
+def test_in_place_on_a_leaf_that_requires_grad_raises_outside_no_grad():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="no_grad"):
+        x.add_(1)
+    np.testing.assert_allclose(x.numpy(), [1.0, 2.0])
+    with lucid.no_grad():
+        x.add_(1)
+    np.testing.assert_allclose(x.numpy(), [2.0, 3.0])
+
+
+# ---------------------------------------------------------------------------- grad mode
+def test_no_grad_results_do_not_require_grad():
+    x = leaf([1.0, 2.0])
+    with lucid.no_grad():
+        y = x * 2
+        assert not lucid.grad_enabled()
+        with lucid.enable_grad():
+            z = x * 2
+            assert lucid.grad_enabled()
+    assert lucid.grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+
+def test_no_grad_as_a_decorator_and_set_grad_enabled():
+    x = leaf([1.0])
+
+    @lucid.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert lucid.grad_enabled()
+    with lucid.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert lucid.grad_enabled()
+    lucid.set_grad_enabled(False)
+    try:
+        assert not lucid.is_grad_enabled()
+    finally:
+        lucid.set_grad_enabled(True)
+
+
+def test_no_grad_restores_the_mode_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with lucid.no_grad():
+            1 / 0
+    assert lucid.grad_enabled()
+
+
+def test_detach_cuts_the_graph():
+    x = leaf([1.0, 2.0])
+    y = (x * 2).detach()
+    assert not y.requires_grad and y.is_leaf
+    (x * y).sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+# ---------------------------------------------------------------------------- user Functions
+class Cube(Function):
+    """y = x^3, dy/dx = 3x^2, written PyTorch-style with staticmethods."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x
+
+
+class ScaleAndShift(Function):
+    """(a * s + b, a - b) for a constant scale s: two outputs, two inputs."""
+
+    def forward(ctx, a, b, scale=1.0):
+        ctx.scale = scale
+        return a * scale + b, a - b
+
+    def backward(ctx, grad_first, grad_second):
+        return grad_first * ctx.scale + grad_second, grad_first - grad_second
+
+
+def test_user_function_with_staticmethods():
+    x = leaf([1.0, -2.0])
+    y = Cube.apply(x)
+    np.testing.assert_allclose(y.numpy(), [1.0, -8.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 12.0])
+
+
+def test_user_function_double_backward():
+    # Cube's backward is written with operators, so it records a graph: d2/dx2 x^3 = 6x
+    x = leaf([1.0, -2.0])
+    (g,) = lucid.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [3.0, 12.0])
+    (h,) = lucid.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [6.0, -12.0])
+
+
+def test_user_function_with_two_outputs_and_keywords():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    first, second = ScaleAndShift.apply(a, b, scale=2.0)
+    np.testing.assert_allclose(first.numpy(), [5.0, 8.0])
+    (first * 3 + second).sum().backward()
+    np.testing.assert_allclose(a.grad, [7.0, 7.0])  # 3 * 2 + 1
+    np.testing.assert_allclose(b.grad, [2.0, 2.0])  # 3 - 1
+
+
+def test_user_function_only_one_output_used():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    first, _ = ScaleAndShift.apply(a, b, scale=2.0)
+    first.sum().backward()
+    np.testing.assert_allclose(a.grad, [2.0, 2.0])
+    np.testing.assert_allclose(b.grad, [1.0, 1.0])
+
+
+def test_user_function_wrong_gradient_shape_is_named():
+    class Bad(Function):
+        def forward(ctx, x):
+            return x * 2
+
+        def backward(ctx, grad):
+            return grad.sum(axis=0)
+
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match=r"Bad.*\(2,\).*\(2, 2\)"):
+        Bad.apply(x).sum().backward()
+
+
+def test_user_function_on_raw_arrays_computes_raw_arrays():
+    out = Cube.apply(np.array([2.0]))
+    assert type(out) is np.ndarray and out[0] == 8.0
+
+
+# ---------------------------------------------------------------------------- autograd.grad
+def test_grad_returns_without_accumulating():
+    x = leaf([1.0, 2.0])
+    (g,) = lucid.autograd.grad((x * x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
+    assert x.grad is None and not g.requires_grad
+
+
+def test_double_and_triple_backward_of_x_cubed():
+    # d/dx x^3 = 3x^2, d2 = 6x, d3 = 6
+    x = leaf([1.5, -2.0])
+    y = (x ** 3).sum()
+    (g1,) = lucid.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g1.numpy(), 3 * x.numpy() ** 2)
+    assert g1.requires_grad
+    (g2,) = lucid.autograd.grad(g1.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g2.numpy(), 6 * x.numpy())
+    (g3,) = lucid.autograd.grad(g2.sum(), x)
+    np.testing.assert_allclose(g3.numpy(), [6.0, 6.0])
+
+
+def test_double_backward_then_backward_into_grad():
+    # gradient penalty: L = sum((d/dx sum(sin x))^2) = sum(cos^2 x); dL/dx = -2 sin x cos x
+    x = leaf([0.3, -1.2, 2.0])
+    (g,) = lucid.autograd.grad(x.sin().sum(), x, create_graph=True)
+    (g * g).sum().backward()
+    v = x.numpy()
+    np.testing.assert_allclose(x.grad, -2 * np.sin(v) * np.cos(v))
+
+
+def test_mixed_second_derivative():
+    # f = x^2 y^3: d/dx = 2 x y^3, d/dy (d/dx) = 6 x y^2
+    x, y = leaf(2.0), leaf(3.0)
+    (gx,) = lucid.autograd.grad(x * x * y ** 3, x, create_graph=True)
+    (gxy,) = lucid.autograd.grad(gx, y)
+    assert gxy.item() == pytest.approx(6 * 2.0 * 9.0)
+
+
+def test_grad_allow_unused():
+    x, unused = leaf([1.0]), leaf([2.0])
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        lucid.autograd.grad(y, [x, unused], retain_graph=True)
+    gx, gu = lucid.autograd.grad(y, [x, unused], allow_unused=True)
+    np.testing.assert_allclose(gx.numpy(), [2.0])
+    assert gu is None
+
+
+def test_grad_with_several_outputs_and_grad_outputs():
+    # d/dx [ <w1, 2x> + <w2, x^2> ] = 2 w1 + 2 x w2
+    x = leaf([1.0, 2.0])
+    w1 = lucid.Tensor([1.0, -1.0], dtype=lucid.Float64)
+    w2 = lucid.Tensor([0.5, 2.0], dtype=lucid.Float64)
+    (g,) = lucid.autograd.grad([x * 2, x * x], [x], grad_outputs=[w1, w2])
+    np.testing.assert_allclose(g.numpy(), 2 * w1.numpy() + 2 * x.numpy() * w2.numpy())
+
+
+def test_grad_for_a_non_leaf_input():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    (gh,) = lucid.autograd.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
+
+
+def test_grad_of_non_scalar_output_needs_grad_outputs():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="scalar"):
+        lucid.autograd.grad(x * 2, x)
