@@ -275,3 +275,68 @@ def test_reduce_layer_and_errors():
         nn.Rearrange("b c h w")
     with pytest.raises(ValueError):
         nn.Rearrange("b c h w -> b (c h w)")(lucid.zeros(2, 3))
+
+
+# ---------------------------------------------------------------------------- second backend
+def _same_on_checked_backend(make, arrays, call):
+    """Build, run and backpropagate on cpu and on the strict "checked" device (NumPy behind a
+    wrapper that refuses what CuPy refuses): same values, and every output and parameter
+    gradient stays a device array, so no op body of these layers reaches NumPy directly."""
+    import fake_backend
+    from lucid.backend import get_backend
+
+    host = get_backend(fake_backend.DEVICE).to_numpy
+    results = []
+    for device in ("cpu", fake_backend.DEVICE):
+        lucid.random.seed(0)
+        m = make().double().to(device)
+        xs = [lucid.Tensor(a, requires_grad=True, device=device) for a in arrays]
+        outs = call(m, xs, lambda a: lucid.Tensor(a, device=device), device)
+        flat = []
+        for o in outs if isinstance(outs, (tuple, list)) else [outs]:
+            flat += list(o) if isinstance(o, (tuple, list)) else [o]
+        sum((o * (k + 1)).sum() for k, o in enumerate(flat)).backward()
+        arrays_out = [o.data for o in flat] + [p.grad for p in m.parameters()]
+        arrays_out += [x.grad for x in xs]
+        if device != "cpu":
+            assert all(isinstance(a, fake_backend.CheckedArray) for a in arrays_out)
+            arrays_out = [host(a) for a in arrays_out]
+        results.append(arrays_out)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_rnn_attention_transformer_on_checked_backend():
+    rng = _rng(11)
+    x = rng.standard_normal((L, N, 4))
+    for cls in (nn.LSTM, nn.GRU, nn.RNN):
+        _same_on_checked_backend(lambda: cls(4, 6, num_layers=2, bidirectional=True), [x],
+                                 lambda m, xs, wrap, dev: m(*xs))
+    for cls in (nn.LSTMCell, nn.GRUCell, nn.RNNCell):
+        _same_on_checked_backend(lambda: cls(4, 6), [x[0]], lambda m, xs, wrap, dev: m(*xs))
+    q = rng.standard_normal((N, L, D))
+    pad, keep = rng.random((N, L)) < 0.3, rng.random((L, L)) < 0.7
+    pad[:, 0] = False
+    _same_on_checked_backend(
+        lambda: nn.MultiHeadAttention(D, HEADS, add_bias_kv=True, add_zero_attn=True), [q],
+        lambda m, xs, wrap, dev: m(xs[0], xs[0], xs[0], key_padding_mask=wrap(pad),
+                                   attn_mask=wrap(~keep), need_weights=True))
+    bias = rng.standard_normal((N, L))  # a float padding mask with a boolean attention mask
+    _same_on_checked_backend(
+        lambda: nn.MultiHeadAttention(D, HEADS, kdim=5, vdim=3), [q, q[..., :5], q[..., :3]],
+        lambda m, xs, wrap, dev: m(*xs, key_padding_mask=wrap(bias), attn_mask=wrap(~keep),
+                                   is_causal=True))
+    _same_on_checked_backend(
+        lambda: nn.Transformer(D, HEADS, 1, 1, FF, dropout=0.0), [q, q[:, :3]],
+        lambda m, xs, wrap, dev: m(*xs, src_key_padding_mask=wrap(pad), tgt_mask=(
+            nn.Transformer.generate_square_subsequent_mask(3, device=dev, dtype="float64"))))
+    _same_on_checked_backend(
+        lambda: nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, norm_first=True), [q],
+        lambda m, xs, wrap, dev: (m(xs[0], is_causal=True),
+                                  F.scaled_dot_product_attention(xs[0], xs[0], xs[0],
+                                                                 attn_mask=wrap(keep))))
+    _same_on_checked_backend(
+        lambda: nn.LearnedPositionalEmbedding(10, D), [q],
+        lambda m, xs, wrap, dev: (m(xs[0], offset=1),
+                                  nn.SinusoidalPositionalEmbedding(D)(xs[0]),
+                                  nn.RotaryPositionalEmbedding(D, interleaved=True)(xs[0], 1)))
