@@ -1,12 +1,14 @@
 """The limit probe: how fast could a training step be on this machine?
 
-Measures float32 GEMM throughput with NumPy (``C = A @ B`` for square 1024 and 2048 matrices,
-``2 n^3`` FLOPs each, best of several calls after a warm-up) at the given number of threads,
-takes the best as the machine's peak, and divides each workload's GEMM FLOPs per training step
-(``workloads.train_flops``: 2 FLOPs per multiply-accumulate of every linear, conv and attention
-matmul, forward plus the weight- and input-gradient GEMMs of backward) by it. The result, the
-"ideal" ms/step, is a lower bound: it counts no elementwise, memory-bound or Python work, and
-assumes every GEMM runs at the peak of a large square one (small or skinny GEMMs do not).
+Measures float32 GEMM throughput with NumPy (``C = A @ B`` for square 512, 1024 and 2048
+matrices, ``2 n^3`` FLOPs each, best of several calls after a warm-up; the smaller sizes run
+more calls, which on a shared machine raises the odds that one runs undisturbed) at the given
+number of threads, takes the best as the machine's peak, and divides each workload's GEMM FLOPs
+per training step (``workloads.train_flops``: 2 FLOPs per multiply-accumulate of every linear,
+conv and attention matmul, forward plus the weight- and input-gradient GEMMs of backward) by it.
+The result, the "ideal" ms/step, is a lower bound: it counts no elementwise, memory-bound or
+Python work, and assumes every GEMM runs at the peak of a large square one (small or skinny
+GEMMs do not).
 
 Run: ``python -m bench.probe [--threads N] [--repeat R]``. The benchmark (``python -m bench``)
 runs it in a subprocess with the same environment as the workloads and uses ``--emit-json``.
@@ -22,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-SIZES = (1024, 2048)
+SIZES = (512, 1024, 2048)
 
 
 def gemm_gflops(n, repeat, np):
@@ -62,7 +64,8 @@ def probe(threads, repeat=5, sizes=SIZES):
     import numpy as np
 
     from bench import workloads as W
-    per_size = {str(n): gemm_gflops(n, repeat, np) for n in sizes}
+    # ``repeat`` calls at 1024, twice as many at 512, half as many (at least 2) at 2048.
+    per_size = {str(n): gemm_gflops(n, max(2, repeat * 1024 // n), np) for n in sizes}
     peak = max(per_size.values())
     ideal = {wl: W.train_flops(wl) / (peak * 1e9) * 1e3 for wl in W.WORKLOADS}
     return {"threads": threads, "gflops": peak, "gflops_per_size": per_size,
@@ -76,7 +79,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.probe",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=5, help="timed calls per size (best)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="timed calls at 1024 (2x at 512, 1/2 at 2048); the best counts")
     parser.add_argument("--emit-json", action="store_true",
                         help="print one machine-readable line (used by python -m bench)")
     args = parser.parse_args(argv)

@@ -11,7 +11,8 @@ the min over rounds, the Lucid/PyTorch ratio of medians, each framework's fracti
 time from the limit probe (``probe.py``), and the peak memory of a step (see README.md).
 
 Flags: ``--threads N`` (BLAS and PyTorch threads, default 1), ``--workloads mlp,cnn``,
-``--frameworks lucid,torch``, ``--rounds R``, ``--warmup W``, ``--round-time S``, ``--steps K``
+``--frameworks lucid,torch``, ``--rounds R``, ``--passes P`` (each pair P times, interleaved,
+rounds pooled), ``--warmup W``, ``--round-time S``, ``--steps K``
 (fixed steps per round), ``--timeout S`` (per pair), ``--json PATH`` (default
 ``bench/results.json``), ``--no-probe``, ``--profile DIR`` (cProfile of the timed rounds,
 one ``.prof`` file per pair; timings are then inflated), ``--keep-openblas-env``.
@@ -251,6 +252,23 @@ def run_pair(framework, workload, args, env):
     return result
 
 
+def merge_passes(passes):
+    """One result from the runs of a pair: the first run's fields, every pass's rounds pooled
+    (median and min over all of them), the largest peak memory. A failed pass wins."""
+    bad = [r for r in passes if r["status"] != "ok"]
+    if bad or len(passes) == 1:
+        return bad[0] if bad else passes[0]
+    merged = dict(passes[0])
+    merged["rounds_ms"] = [ms for r in passes for ms in r["rounds_ms"]]
+    merged["median_ms"] = statistics.median(merged["rounds_ms"])
+    merged["min_ms"] = min(merged["rounds_ms"])
+    merged["peak_mb"] = max(r["peak_mb"] for r in passes)
+    merged["passes"] = len(passes)
+    merged["wall_s"] = sum(r["wall_s"] for r in passes)
+    merged["pass_medians_ms"] = [r["median_ms"] for r in passes]
+    return merged
+
+
 def run_probe(args, env):
     cmd = [sys.executable, "-m", "bench.probe", "--threads", str(args.threads), "--emit-json"]
     result, error, _ = _run_child(cmd, env, args.timeout)
@@ -358,6 +376,8 @@ def parse_args(argv=None):
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                         help="comma-separated subset of lucid,torch")
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds (default 7)")
+    parser.add_argument("--passes", type=int, default=1,
+                        help="run every pair this many times, interleaved, pooling the rounds")
     parser.add_argument("--warmup", type=int, default=3,
                         help="untimed steps first; the first gives the checked loss (default 3)")
     parser.add_argument("--round-time", type=float, default=0.3,
@@ -375,7 +395,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     args.workloads = _split(parser, args.workloads, WORKLOADS, "--workloads")
     args.frameworks = _split(parser, args.frameworks, FRAMEWORKS, "--frameworks")
-    for name in ("threads", "rounds", "warmup"):
+    for name in ("threads", "rounds", "warmup", "passes"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
     if args.steps < 0 or args.round_time <= 0 or args.timeout <= 0:
@@ -402,18 +422,25 @@ def main(argv=None):
         say(f"limit probe: float32 GEMM with NumPy, {args.threads} thread(s) ...")
         probe = run_probe(args, env)
 
-    results = []
-    for wl in args.workloads:
-        for fw in args.frameworks:
-            if fw == "torch" and not have_torch:
-                results.append({"framework": fw, "workload": wl, "status": "skipped",
-                                "error": "torch is not installed"})
-                continue
-            say(f"{LABELS[fw]} {wl} ...")
-            r = run_pair(fw, wl, args, env)
-            if r["status"] != "ok":     # the exception line; the JSON keeps the full tail
-                say(f"  {r['status']}: {r.get('error', '').split(' | ')[-1]}")
-            results.append(r)
+    # With --passes P every pair runs P times, the passes interleaved (lucid, torch, lucid,
+    # ...) so that a change in the machine's load hits both frameworks alike.
+    runs = {}
+    for p in range(args.passes):
+        for wl in args.workloads:
+            for fw in args.frameworks:
+                if fw == "torch" and not have_torch:
+                    runs[wl, fw] = [{"framework": fw, "workload": wl, "status": "skipped",
+                                     "error": "torch is not installed"}]
+                    continue
+                if p and runs[wl, fw][-1]["status"] != "ok":
+                    continue    # failed or timed out once: do not pay for it again
+                say(f"{LABELS[fw]} {wl}" + (f" (pass {p + 1}/{args.passes})" if p else "")
+                    + " ...")
+                r = run_pair(fw, wl, args, env)
+                if r["status"] != "ok":     # the exception line; the JSON keeps the full tail
+                    say(f"  {r['status']}: {r.get('error', '').split(' | ')[-1]}")
+                runs.setdefault((wl, fw), []).append(r)
+    results = [merge_passes(rs) for rs in runs.values()]
 
     summary = summarise(args.workloads, results, probe)
     versions = {r["framework"]: r.get("version") for r in results if r.get("status") == "ok"}
@@ -422,7 +449,8 @@ def main(argv=None):
         "command": " ".join([os.path.basename(sys.executable), "-m", "bench"]
                             + (sys.argv[1:] if argv is None else list(argv))),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "threads": args.threads, "rounds": args.rounds, "warmup": args.warmup,
+        "threads": args.threads, "rounds": args.rounds, "passes": args.passes,
+        "warmup": args.warmup,
         "round_time_s": args.round_time, "steps": args.steps or "auto",
         "python": platform.python_version(), "numpy": numpy_version,
         "lucid": versions.get("lucid"), "torch": versions.get("torch"),
@@ -435,7 +463,8 @@ def main(argv=None):
     print()
     gemm = f"{probe['gflops']:.1f} GFLOP/s" if probe else "not measured"
     print(f"Lucid vs PyTorch, one training step (fwd, loss, bwd, optimizer), float32, "
-          f"{args.threads} thread(s), {args.rounds} rounds; {meta['cpu']}")
+          f"{args.threads} thread(s), {args.rounds} rounds x {args.passes} pass(es); "
+          f"{meta['cpu']}")
     print(f"float32 GEMM peak (NumPy): {gemm}; ideal = GEMM FLOPs of a step / peak; "
           f"ratio = Lucid median / PyTorch median")
     if not have_torch and "torch" in args.frameworks:

@@ -149,3 +149,17 @@ def test_summary_and_table_from_fake_results():
 def test_probe_measures_a_small_gemm():
     gflops = probe.gemm_gflops(64, 2, np)
     assert np.isfinite(gflops) and gflops > 0
+
+
+def test_passes_pool_their_rounds():
+    a = {"status": "ok", "rounds_ms": [3.0, 5.0], "median_ms": 4.0, "peak_mb": 2.0,
+         "wall_s": 1.0, "first_loss": 1.5}
+    b = {"status": "ok", "rounds_ms": [1.0, 2.0, 9.0], "median_ms": 2.0, "peak_mb": 3.0,
+         "wall_s": 2.0, "first_loss": 1.5}
+    m = run.merge_passes([a, b])
+    assert m["rounds_ms"] == [3.0, 5.0, 1.0, 2.0, 9.0]
+    assert m["median_ms"] == 3.0 and m["min_ms"] == 1.0 and m["peak_mb"] == 3.0
+    assert m["passes"] == 2 and m["pass_medians_ms"] == [4.0, 2.0]
+    failed = {"status": "timeout", "error": "timeout after 1 s"}
+    assert run.merge_passes([a, failed]) is failed
+    assert run.merge_passes([a]) is a
