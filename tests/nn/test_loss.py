@@ -346,6 +346,20 @@ def test_kl_div_matches_torch(log_target, reduction, dtype):
                  dtype=dtype, arrays=[x, y.astype(dtype)])
 
 
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape,margin", [((6, 4), 0.0), ((6, 4), 0.3), ((5,), -0.2)])
+def test_cosine_embedding_loss_matches_torch(shape, margin, reduction, dtype):
+    y = np.array([1, -1, -1, 1, -1, 1][:shape[0]]) if len(shape) == 2 else np.array(-1)
+    layer = nn.CosineEmbeddingLoss(margin, reduction)
+    tlayer = torch.nn.CosineEmbeddingLoss(margin, reduction=reduction)
+    check_op([shape, shape], lambda a, b: tlayer(a, b, torch.tensor(y)),
+             lambda a, b: layer(a, b, lucid.Tensor(y)), dtype=dtype)
+    with pytest.raises(ValueError, match="1 or -1"):
+        layer(lucid.random.randn(*shape), lucid.random.randn(*shape), lucid.Tensor(y * 0))
+
+
 # ---------------------------------------------------------------------------- modules
 @needs_torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -24,6 +24,7 @@ from lucid.nn.functional._activation import log_softmax, softmax
 __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
+    "cosine_embedding_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none", None)
@@ -288,7 +289,7 @@ class CrossEntropy(Function):
         ctx.logp, ctx.safe, ctx.valid, ctx.w_t, ctx.weight = logp, safe, valid, w_t, weight
         ctx.smoothing, ctx.reduction = smoothing, reduction
         if reduction == "mean":
-            denom = n * d if w_t is None else w_t.sum()
+            denom = xp.asarray(n * d) if w_t is None else w_t.sum()
             # an all-ignored batch gives NaN, as in PyTorch, without a division warning
             ctx.denom = xp.where(denom == 0, xp.nan, denom).astype(x.dtype)
             return loss.sum() / ctx.denom
@@ -442,4 +443,25 @@ def kl_div(input_, target, reduction="mean", log_target=False):
         loss = where(positive, target * log(where(positive, target, 1.0)), 0.0) - target * input_
     if reduction == "batchmean":
         return loss.sum() / (input_.shape[0] if input_.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """l_i = 1 - cos(x1_i, x2_i) where y_i = 1, max(0, cos(x1_i, x2_i) - margin) where
+    y_i = -1, with cos along the last axis of x1, x2 (N, D) or (D,) and y (N,) or () of +-1.
+    As in PyTorch, cos = <x1, x2> / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))."""
+    _check_reduction(reduction)
+    if tuple(input1.shape) != tuple(input2.shape) or input1.ndim not in (1, 2):
+        raise ValueError(f"cosine_embedding_loss: inputs must both be (N, D) or (D,), got "
+                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    raw = target._data if isinstance(target, Tensor) else input1._backend.xp.asarray(target)
+    if tuple(raw.shape) != tuple(input1.shape[:-1]):
+        raise ValueError(f"cosine_embedding_loss: target shape {tuple(raw.shape)} does not fit "
+                         f"inputs of shape {tuple(input1.shape)}")
+    if raw.size and not bool(((raw == 1) | (raw == -1)).all()):
+        raise ValueError("cosine_embedding_loss: target values must be 1 or -1")
+    dot = (input1 * input2).sum(axis=-1)
+    squares = ((input1 * input1).sum(axis=-1) + 1e-12) * ((input2 * input2).sum(axis=-1) + 1e-12)
+    cos = dot / squares ** 0.5
+    loss = where(raw == 1, 1 - cos, relu(cos - margin))
     return _reduce(loss, reduction)

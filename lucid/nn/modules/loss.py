@@ -11,7 +11,7 @@ from lucid.nn.functional._loss import _check_reduction
 from lucid.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "NLLLoss", "KLDivLoss"]
+           "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "CosineEmbeddingLoss"]
 
 
 class _Loss(Module):
@@ -145,3 +145,15 @@ class KLDivLoss(_Loss):
 
     def forward(self, input_, target):
         return F.kl_div(input_, target, self.reduction, self.log_target)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for pairs labelled 1, max(0, cos(x1, x2) - margin) for pairs labelled
+    -1; forward(input1, input2, target)."""
+
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
