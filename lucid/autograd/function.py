@@ -161,7 +161,9 @@ class Function:
                 return p, version
         for ref in ctx._outs:
             out = ref()
-            if out is not None and out._data is array and out._node is ctx:
+            # (an output changed in place since has moved to another node, and its version
+            # counter says so: saved_tensors then raises instead of using the new values)
+            if out is not None and out._data is array:
                 return out, 0
         return None
 

@@ -7,7 +7,8 @@ graph under ``create_graph``.
 
 from lucid.backend import default_float, is_array
 
-__all__ = ["sum_to", "promote", "normalize_axis", "axis_arg", "unbroadcast_pair"]
+__all__ = ["sum_to", "promote", "normalize_axis", "axis_arg", "unbroadcast_pair",
+           "non_differentiable"]
 
 
 def sum_to(grad, shape):
@@ -97,3 +98,11 @@ def axis_arg(axis, dim):
             raise TypeError("pass axis= or dim=, not both")
         return dim
     return axis
+
+
+def non_differentiable(ctx, out):
+    """``out`` (indices, a mask) as an array marked non-differentiable: the Tensor that wraps it
+    never requires grad, whatever its input did (PyTorch's argmax, argsort, all/any)."""
+    out = ctx.xp.asarray(out)  # NumPy gives scalars for 0-d results; mark the array we return
+    ctx.mark_non_differentiable(out)
+    return out

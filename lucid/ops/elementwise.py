@@ -47,14 +47,22 @@ class Sub(Function):
 class Mul(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.save_for_backward(a, b)
+        # Keep only what the gradients can need: next to a Python number (which never needs a
+        # gradient) the other operand's values are not needed, so y.mul_(3) may overwrite them.
+        # None then also means "same shape as the output".
+        ctx.save_for_backward(a if hasattr(b, "shape") else None,
+                              b if hasattr(a, "shape") else None)
         return a * b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad * b, a.shape) if need_a else None,
-                sum_to(grad * a, b.shape) if need_b else None)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad * b if a is None else sum_to(grad * b, a.shape)
+        if need_b:
+            grad_b = grad * a if b is None else sum_to(grad * a, b.shape)
+        return grad_a, grad_b
 
 
 class Div(Function):
@@ -62,15 +70,20 @@ class Div(Function):
         a, b = promote(a, b)
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and (
                 getattr(b, "dtype", None) is None or b.dtype.kind in "biu"):
-            a = a.astype(default_float())  # true division of integers gives floats, as in PyTorch
-        ctx.save_for_backward(a, b)
+            # true division of integers gives the default float, as in PyTorch (both operands
+            # cast: int32 / int64 would otherwise give float64)
+            a = a.astype(default_float())
+            if getattr(b, "dtype", None) is not None:
+                b = b.astype(default_float())
+        # a is needed only for b's gradient: not kept when b is a Python number (x.div_(2))
+        ctx.save_for_backward(a if hasattr(b, "shape") else None, b)
         return a / b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad / b
-        return (sum_to(grad_a, a.shape) if need_a else None,
+        return ((grad_a if a is None else sum_to(grad_a, a.shape)) if need_a else None,
                 sum_to(-grad_a * a / b, b.shape) if need_b else None)
 
 

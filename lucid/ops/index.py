@@ -11,7 +11,7 @@ from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.backend import xp_of
 from lucid.error import DeviceMismatchError
-from lucid.ops._util import normalize_axis, axis_arg, sum_to, promote
+from lucid.ops._util import normalize_axis, axis_arg, sum_to, promote, non_differentiable
 
 __all__ = [
     "getitem", "setitem", "index_put", "index_add", "gather", "scatter", "scatter_add",
@@ -335,8 +335,9 @@ def masked_fill(a, mask, value, /):
 class _Argsort(Function):
     def forward(ctx, x, axis, descending=False, stable=False):
         if descending:
-            return _stable_desc(ctx.xp, x, axis)
-        return ctx.xp.argsort(x, axis=axis, kind="stable" if stable else None)
+            return non_differentiable(ctx, _stable_desc(ctx.xp, x, axis))
+        return non_differentiable(ctx, ctx.xp.argsort(x, axis=axis,
+                                                      kind="stable" if stable else None))
 
     def backward(ctx, grad):
         return (None,)
@@ -380,7 +381,7 @@ def topk(a, /, k, axis=-1, largest=True, sorted=True, *, dim=None):
 
 class _NoGrad(Function):
     def forward(ctx, x, fn):
-        return fn(ctx.xp, x)
+        return non_differentiable(ctx, fn(ctx.xp, x))
 
     def backward(ctx, grad):
         return (None,)

@@ -8,7 +8,7 @@ axes (``_expand``) and broadcasts the gradient back over them.
 
 from lucid.autograd.function import Function
 from lucid.backend import default_float
-from lucid.ops._util import normalize_axis, axis_arg
+from lucid.ops._util import normalize_axis, axis_arg, non_differentiable
 
 __all__ = ["sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "all", "any",
            "logsumexp", "cumsum", "cumprod", "trace", "amax", "amin", "count_nonzero"]
@@ -150,14 +150,14 @@ class _ArgReduce(_NoGrad):
         fn = ctx.xp.argmax if largest else ctx.xp.argmin
         if axis is None:
             out = fn(x.reshape(-1))
-            return out.reshape((1,) * x.ndim) if keepdims else out
-        return fn(x, axis=axis, keepdims=keepdims)
+            return non_differentiable(ctx, out.reshape((1,) * x.ndim) if keepdims else out)
+        return non_differentiable(ctx, fn(x, axis=axis, keepdims=keepdims))
 
 
 class _Logical(_NoGrad):
     def forward(ctx, x, axes, keepdims=False, every=True):
         fn = ctx.xp.all if every else ctx.xp.any
-        return fn(x, axis=axes, keepdims=keepdims)
+        return non_differentiable(ctx, fn(x, axis=axes, keepdims=keepdims))
 
 
 def _reduce(cls, a, axis, keepdims, dim, keepdim, **kwargs):
