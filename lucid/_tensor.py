@@ -307,19 +307,20 @@ class Tensor:
         if kwargs:
             raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
         for arg in args:
-            if isinstance(arg, str) and arg in ("cpu", "gpu", "cuda") or (
-                    isinstance(arg, str) and arg.startswith(("cuda:", "gpu:"))) or (
-                    isinstance(arg, str) and arg in _backend._BACKENDS):
-                device = arg
-            elif isinstance(arg, Tensor):
+            if isinstance(arg, Tensor):
                 device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str) and not _is_dtype_name(arg):
+                device = arg  # a name that is no dtype is a device (an unknown one raises below)
             else:
                 dtype = arg
+        # check both before moving anything
+        target = None if device is None else _backend.canonical_device(device)
+        np_dtype = None if dtype is None else _dtypes.to_numpy_dtype(dtype)
         out = self
-        if device is not None and _backend.canonical_device(device) != self._backend.name:
-            out = _ops.to_device(out, _backend.canonical_device(device))
-        if dtype is not None:
-            out = out.astype(dtype)
+        if target is not None and target != self._backend.name:
+            out = _ops.to_device(out, target)
+        if np_dtype is not None:
+            out = out.astype(np_dtype)
         return out
 
     def cpu(self):
@@ -934,6 +935,14 @@ class Tensor:
         """Lucid's name: set every value to zero, in place."""
         with _grad_mode.no_grad():
             return self.fill_(0)
+
+
+def _is_dtype_name(name):
+    try:
+        _dtypes.to_numpy_dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def _rebuild(array, requires_grad, device, grad):

@@ -8,7 +8,7 @@ graph under ``create_graph``.
 from lucid.backend import default_float, is_array
 
 __all__ = ["sum_to", "promote", "normalize_axis", "axis_arg", "unbroadcast_pair",
-           "non_differentiable"]
+           "non_differentiable", "broadcast_error"]
 
 
 def sum_to(grad, shape):
@@ -106,3 +106,10 @@ def non_differentiable(ctx, out):
     out = ctx.xp.asarray(out)  # NumPy gives scalars for 0-d results; mark the array we return
     ctx.mark_non_differentiable(out)
     return out
+
+
+def broadcast_error(op, *operands):
+    """The ValueError for operands whose shapes do not broadcast, naming the op and every shape
+    (raised from an op body's ``except ValueError``, so the check costs nothing when it passes)."""
+    shapes = " and ".join(str(tuple(getattr(x, "shape", ()))) for x in operands)
+    return ValueError(f"{op}: shapes {shapes} cannot be broadcast together")

@@ -10,7 +10,7 @@ import math as _math
 
 from lucid.autograd.function import Function
 from lucid.backend import get_backend, default_float
-from lucid.ops._util import promote, sum_to, unbroadcast_pair
+from lucid.ops._util import promote, sum_to, unbroadcast_pair, broadcast_error
 
 __all__ = [
     "add", "sub", "multiply", "div", "floor_divide", "remainder", "power", "maximum", "minimum",
@@ -28,7 +28,10 @@ class Add(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise broadcast_error("add", a, b) from None
 
     def backward(ctx, grad):
         return unbroadcast_pair(ctx, grad, grad, *ctx.shapes)
@@ -38,7 +41,10 @@ class Sub(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise broadcast_error("sub", a, b) from None
 
     def backward(ctx, grad):
         return unbroadcast_pair(ctx, grad, -grad, *ctx.shapes)
@@ -52,7 +58,10 @@ class Mul(Function):
         # None then also means "same shape as the output".
         ctx.save_for_backward(a if hasattr(b, "shape") else None,
                               b if hasattr(a, "shape") else None)
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise broadcast_error("multiply", a, b) from None
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -77,7 +86,10 @@ class Div(Function):
                 b = b.astype(default_float())
         # a is needed only for b's gradient: not kept when b is a Python number (x.div_(2))
         ctx.save_for_backward(a if hasattr(b, "shape") else None, b)
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise broadcast_error("div", a, b) from None
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -90,7 +102,10 @@ class Div(Function):
 class Power(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        out = a ** b
+        try:
+            out = a ** b
+        except ValueError:
+            raise broadcast_error("power", a, b) from None
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -114,7 +129,10 @@ class _Select(Function):
 
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        out = ctx.pick(ctx.xp, a, b)
+        try:
+            out = ctx.pick(ctx.xp, a, b)
+        except ValueError:
+            raise broadcast_error(type(ctx).__name__.lower(), a, b) from None
         ctx.save_for_backward(a, b, out)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
         return out
@@ -144,7 +162,10 @@ class FloorDivide(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
-        return ctx.xp.floor_divide(a, b)
+        try:
+            return ctx.xp.floor_divide(a, b)
+        except ValueError:
+            raise broadcast_error("floor_divide", a, b) from None
 
     def backward(ctx, grad):
         return unbroadcast_pair(ctx, grad * 0, grad * 0, *ctx.shapes)
@@ -157,7 +178,10 @@ class Remainder(Function):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # b may be a number
-        return ctx.xp.remainder(a, b)
+        try:
+            return ctx.xp.remainder(a, b)
+        except ValueError:
+            raise broadcast_error("remainder", a, b) from None
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -170,7 +194,10 @@ class Arctan2(Function):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # either may be a number
-        return ctx.xp.arctan2(a, b)
+        try:
+            return ctx.xp.arctan2(a, b)
+        except ValueError:
+            raise broadcast_error("arctan2", a, b) from None
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -395,7 +422,10 @@ class Where(Function):
         cond = cond.astype(bool) if cond.dtype.kind != "b" else cond
         ctx.cond = cond
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
-        return ctx.xp.where(cond, a, b)
+        try:
+            return ctx.xp.where(cond, a, b)
+        except ValueError:
+            raise broadcast_error("where", cond, a, b) from None
 
     def backward(ctx, grad):
         zero = grad * 0
@@ -419,7 +449,10 @@ class _Compare(Function):
             out = ctx.op(ctx.xp, a)
         else:
             a, b = promote(a, b)
-            out = ctx.op(ctx.xp, a, b)
+            try:
+                out = ctx.op(ctx.xp, a, b)
+            except ValueError:
+                raise broadcast_error(type(ctx).__name__, a, b) from None
         out = ctx.xp.asarray(out)  # NumPy gives a scalar for 0-d inputs
         ctx.mark_non_differentiable(out)  # a mask never requires grad (as in PyTorch)
         return out
