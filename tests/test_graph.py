@@ -482,3 +482,59 @@ def test_grad_of_non_scalar_output_needs_grad_outputs():
     x = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="scalar"):
         lucid.autograd.grad(x * 2, x)
+
+
+# ---------------------------------------------------------------------------- gradcheck
+class WrongBackward(Function):
+    """sin x with the derivative's sign flipped: gradcheck must notice."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * lucid.cos(x)
+
+
+class FirstOrderOnly(Function):
+    """x^3 whose backward uses the raw values (a constant under create_graph): the first
+    derivative is right, the second is not."""
+
+    def forward(ctx, x):
+        ctx.x = x
+        return x * x * x
+
+    def backward(ctx, grad):
+        return grad * 3 * ctx.x * ctx.x
+
+
+def test_gradcheck_passes_a_right_op_and_catches_a_wrong_one():
+    x = leaf([0.3, -1.1, 2.0])
+    assert lucid.autograd.gradcheck(Cube.apply, [x])
+    assert lucid.autograd.gradgradcheck(Cube.apply, [x])
+    with pytest.raises(AssertionError, match="mismatch"):
+        lucid.autograd.gradcheck(WrongBackward.apply, [x])
+    assert lucid.autograd.gradcheck(FirstOrderOnly.apply, [x])
+    with pytest.raises(AssertionError, match="mismatch"):
+        lucid.autograd.gradgradcheck(FirstOrderOnly.apply, [x])
+
+
+def test_backward_on_a_leaf_and_on_a_view_of_it():
+    x = leaf([1.0, 2.0])
+    x.backward()
+    np.testing.assert_allclose(x.grad, [1.0, 1.0])
+    x[1].backward()
+    np.testing.assert_allclose(x.grad, [1.0, 2.0])
+
+
+def test_hooks_see_tensors_under_create_graph():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    seen = []
+    h.register_hook(lambda g: seen.append(g.requires_grad) or g * 2)
+    (g,) = lucid.autograd.grad(h.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), 4 * x.numpy())  # 2 * 2x
+    assert seen == [False]
+    (g2,) = lucid.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(g2.numpy(), [4.0, 4.0])

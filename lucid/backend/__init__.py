@@ -60,7 +60,7 @@ _ALIASES = {"cuda": "gpu", "cuda:0": "gpu", "gpu:0": "gpu"}
 
 
 def register_backend(backend):
-    """Make ``backend`` answer to ``backend.name`` (used for CuPy and for the test-suite backend)."""
+    """Make ``backend`` answer to ``backend.name`` (CuPy's, and the test suite's second one)."""
     _BACKENDS[backend.name] = backend
     for array_type in backend.array_types:
         _BY_ARRAY_TYPE[array_type] = backend

@@ -100,7 +100,8 @@ def to_numpy_dtype(dtype):
     try:
         np_dtype = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}; use one of lucid.Float32, lucid.Int64, ...") from None
+        raise TypeError(
+            f"unknown dtype {dtype!r}; use one of lucid.Float32, lucid.Int64, ...") from None
     if np_dtype not in _BY_NUMPY:
         raise TypeError(f"unsupported dtype {np_dtype.name!r}")
     return np_dtype
