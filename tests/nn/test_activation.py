@@ -145,6 +145,19 @@ def test_erf_is_float64_accurate():
     assert list(special_c) == [0.0, 2.0, 0.0]
 
 
+def test_single_precision_erfc_is_float32_accurate():
+    x = np.linspace(-9, 9, 40001).astype("float32")
+    got = erfc(lucid.Tensor(x)).numpy().astype("float64")
+    want = np.array([math.erfc(v) for v in x.astype("float64")])
+    normal = want > 1e-37  # float32's normal range
+    assert np.max(np.abs(got - want)[normal] / want[normal]) < 6e-7
+    special = erfc(lucid.Tensor(np.array([np.inf, -np.inf, np.nan, 0.0], "float32"))).numpy()
+    assert special[0] == 0 and special[1] == 2 and np.isnan(special[2]) and special[3] == 1
+    half = erfc(lucid.Tensor(np.array([0.5, -1.0], "float16")))
+    assert half.dtype == lucid.Float16
+    np.testing.assert_allclose(half.numpy(), [math.erfc(0.5), math.erfc(-1.0)], rtol=1e-3)
+
+
 def test_erf_gradients():
     x = np.linspace(-3, 3, 13)
     assert gradgradcheck(erf, [lucid.Tensor(x, requires_grad=True)])

@@ -15,7 +15,8 @@ five nodes of the composite form, which the tests keep as their oracle.
 GELU: ``gelu(x, approximate="none")`` is the exact x * Phi(x) = x/2 * erfc(-x / sqrt 2), PyTorch's
 default; ``approximate="tanh"`` is x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), which was
 Lucid 2's only form (its gelu(1) = 0.841192 against the exact 0.841345). NumPy has no erf, so
-``erf``/``erfc`` below are W. J. Cody's rational Chebyshev approximations (float64-accurate).
+``erf``/``erfc`` below are W. J. Cody's rational Chebyshev approximations (float64-accurate);
+in single precision erfc (and so GELU) uses the cheaper Numerical Recipes erfcc.
 """
 
 import math
@@ -68,39 +69,101 @@ _INV_SQRT_PI = 0.56418958354775628695
 
 def _rational(t, num, den):
     """N(t) / D(t) in Cody's nested (Horner) order: N's leading coefficient is num[-1], D is
-    monic, and num[n], den[n] (n = len(den) - 1) are the constant terms."""
+    monic, and num[n], den[n] (n = len(den) - 1) are the constant terms. Updated in place:
+    two temporaries however long the polynomials."""
     n = len(den) - 1
-    top, bottom = num[-1] * t, t
+    top = t * num[-1]
+    bottom = t.copy()
     for i in range(n):
-        top = (top + num[i]) * t
-        bottom = (bottom + den[i]) * t
-    return (top + num[n]) / (bottom + den[n])
+        top += num[i]
+        top *= t
+        bottom += den[i]
+        bottom *= t
+    top += num[n]
+    bottom += den[n]
+    top /= bottom
+    return top
 
 
-def _erf_erfc(xp, x):
-    """(erf(x), erfc(x)) of a float array, both accurate to the last bits of its dtype."""
-    y = xp.abs(x)
-    small = y <= 0.46875
-    # first interval (other values replaced by 0 so that a huge |x| cannot overflow y^2)
-    ys = xp.where(small, y, 0.0)
-    erf_small = x * _rational(ys * ys, _CODY_A, _CODY_B)
-    # second and third intervals give erfc(|x|) / exp(-x^2); |x| is capped at 27, beyond
-    # which erfc(|x|) < 1e-318 is set to 0 below, so that inf never meets inf - inf
-    yc = xp.minimum(y, 27.0)
-    middle = _rational(yc, _CODY_C, _CODY_D)
-    yl = xp.maximum(yc, 4.0)
-    z = 1.0 / (yl * yl)
-    large = (_INV_SQRT_PI - z * _rational(z, _CODY_P, _CODY_Q)) / yl
-    tail = xp.where(yc <= 4.0, middle, large)
+def _erfc_tail(xp, y):
+    """erfc(y) for y > 0.46875 (Cody's second and third intervals, each evaluated only on its
+    own elements). NaN stays NaN; y >= 26.543 (Cody's XBIG) gives 0."""
+    yc = xp.minimum(y, 27.0)  # erfc(27) < 1e-318: the cap keeps inf from meeting inf - inf
+    tail = xp.empty_like(yc)
+    middle = yc <= 4.0
+    ym = yc[middle]
+    tail[middle] = _rational(ym, _CODY_C, _CODY_D)
+    far = ~middle
+    yf = yc[far]
+    z = 1.0 / (yf * yf)
+    tail[far] = (_INV_SQRT_PI - z * _rational(z, _CODY_P, _CODY_Q)) / yf
     # exp(-y^2) = exp(-r^2) exp(-(y - r)(y + r)) with r = y truncated to 1/16: r^2 is exact, so
-    # the rounding error of y^2 (amplified by exp) is avoided
+    # the rounding error of y^2 (which exp would amplify) never arises
     r = xp.trunc(yc * 16.0) / 16.0
-    tail = tail * xp.exp(-r * r) * xp.exp(-(yc - r) * (yc + r))
-    tail = xp.where(y >= 26.543, 0.0, tail)  # beyond Cody's XBIG erfc underflows (NaN stays)
-    one_minus_tail = (0.5 - tail) + 0.5
-    erf = xp.where(small, erf_small, xp.where(x < 0, -one_minus_tail, one_minus_tail))
-    erfc = xp.where(small, 1.0 - erf_small, xp.where(x < 0, 2.0 - tail, tail))
-    return erf, erfc
+    tail *= xp.exp(-r * r)
+    tail *= xp.exp(-(yc - r) * (yc + r))
+    tail[y >= 26.543] = 0.0
+    return tail
+
+
+def _cody(xp, x, complement):
+    """erf(x), or erfc(x) when ``complement``, of a float array, accurate to the last bits of
+    its dtype. Each of Cody's intervals is evaluated on its own elements only."""
+    y = xp.abs(x)
+    out = xp.empty_like(y)
+    small = y <= 0.46875
+    xs = x[small]
+    erf_small = xs * _rational(xs * xs, _CODY_A, _CODY_B)
+    out[small] = 1.0 - erf_small if complement else erf_small
+    big = ~small
+    xb = x[big]
+    tail = _erfc_tail(xp, xp.abs(xb))
+    if complement:
+        out[big] = xp.where(xb < 0, 2.0 - tail, tail)
+    else:
+        one_minus = (0.5 - tail) + 0.5
+        out[big] = xp.where(xb < 0, -one_minus, one_minus)
+    return out
+
+
+# Single precision (float32, float16) needs only 7 digits: Numerical Recipes' erfcc, a
+# Chebyshev fit erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), relative error < 1.2e-7 for
+# all z >= 0 (Press et al., Numerical Recipes, 2nd ed., section 6.2). One branch-free pass of
+# in-place Horner steps: about half the work of Cody's three intervals. exp(-z^2) is split as
+# in _erfc_tail, so the float32 rounding of z^2 is not amplified.
+_ERFCC = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
+          -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+
+
+def _erfc_single(xp, x):
+    z = xp.minimum(xp.abs(x), 11.0)  # erfc(11) = 1e-54 underflows to 0 in float32
+    t = 0.5 * z
+    t += 1.0
+    t = 1.0 / t
+    p = t * _ERFCC[9]
+    for c in _ERFCC[8:0:-1]:
+        p += c
+        p *= t
+    p += _ERFCC[0]
+    r = xp.trunc(z * 16.0)
+    r *= 1.0 / 16.0
+    p -= (z - r) * (z + r)
+    out = xp.exp(p)
+    out *= t
+    out *= xp.exp(-(r * r))
+    # erfc(-z) = 2 - erfc(z), written as out + neg (2 - 2 out) to stay in place
+    neg = (x < 0).astype(out.dtype)
+    out += neg * (2.0 - 2.0 * out)
+    return out
+
+
+def _erfc(xp, x):
+    """erfc(x): Cody's approximation in float64, erfcc in single precision."""
+    if x.dtype.itemsize < 4:  # float16: computed in float32
+        return _erfc_single(xp, x.astype("float32")).astype(x.dtype)
+    if x.dtype.itemsize == 4:
+        return _erfc_single(xp, x)
+    return _cody(xp, x, complement=True)
 
 
 class Erf(Function):
@@ -110,7 +173,7 @@ class Erf(Function):
         if x.dtype.kind in "biu":
             x = x.astype(default_float())
         ctx.save_for_backward(x)
-        return _erf_erfc(ctx.xp, x)[0]
+        return _cody(ctx.xp, x, complement=False)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -124,7 +187,7 @@ class Erfc(Function):
         if x.dtype.kind in "biu":
             x = x.astype(default_float())
         ctx.save_for_backward(x)
-        return _erf_erfc(ctx.xp, x)[1]
+        return _erfc(ctx.xp, x)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -145,26 +208,37 @@ def erfc(input_):
 class _Pointwise(Function):
     """y = f(x; params) elementwise. A subclass gives ``f(xp, x, **params)`` (forward on raw
     arrays), ``vjp(grad, x, y, **params)`` (dL/dx from dL/dy, with Lucid ops) and ``saves``
-    (which of "x", "y" the vjp reads)."""
+    (which of "x", "y" the vjp reads). With ``keeps_aux``, f returns (y, aux): an intermediate
+    (e.g. Phi(x) for GELU) that the vjp receives as ``aux=`` in a plain backward instead of
+    recomputing it; while building a higher-order graph it gets aux=None and recomputes it with
+    recorded ops."""
 
     saves = ("x",)
+    keeps_aux = False
 
     def forward(ctx, x, **params):
         if x.dtype.kind in "biu":  # integer input: computed in the default float dtype
             x = x.astype(default_float())
         ctx.params = params
         y = ctx.f(ctx.xp, x, **params)
+        if ctx.keeps_aux:
+            y, ctx.aux = y
         ctx.save_for_backward(*[x if s == "x" else y for s in ctx.saves])
         return y
 
     def backward(ctx, grad):
-        saved = dict(zip(ctx.saves, ctx.saved_tensors))
-        return ctx.vjp(grad, saved.get("x"), saved.get("y"), **ctx.params)
+        saved = ctx.saved_tensors
+        named = dict(zip(ctx.saves, saved))
+        x, y = named.get("x"), named.get("y")
+        if ctx.keeps_aux:
+            aux = None if isinstance(saved[0], Tensor) else ctx.aux
+            return ctx.vjp(grad, x, y, aux=aux, **ctx.params)
+        return ctx.vjp(grad, x, y, **ctx.params)
 
 
-def _pointwise(name, f, vjp, saves=("x",), doc=""):
+def _pointwise(name, f, vjp, saves=("x",), doc="", keeps_aux=False):
     return type(name, (_Pointwise,), {"f": staticmethod(f), "vjp": staticmethod(vjp),
-                                      "saves": saves, "__doc__": doc})
+                                      "saves": saves, "keeps_aux": keeps_aux, "__doc__": doc})
 
 
 def _stable_softplus(xp, x):
@@ -187,13 +261,13 @@ LeakyReLU = _pointwise(
 
 ELU = _pointwise(
     "ELU",
-    lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
+    lambda xp, x, alpha: xp.maximum(x, 0) + alpha * xp.expm1(xp.minimum(x, 0)),
     lambda grad, x, y, alpha: _exp_branch(grad, x, grad * (y + alpha), grad * alpha),
     ("x", "y"), "x for x > 0, alpha (e^x - 1) otherwise; dy/dx = y + alpha for x <= 0")
 
 SELU = _pointwise(
     "SELU",
-    lambda xp, x: _SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))),
+    lambda xp, x: _SELU_SCALE * (xp.maximum(x, 0) + _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))),
     lambda grad, x, y: _exp_branch(grad * _SELU_SCALE, x,
                                    grad * (y + _SELU_SCALE * _SELU_ALPHA),
                                    grad * (_SELU_SCALE * _SELU_ALPHA)),
@@ -201,38 +275,40 @@ SELU = _pointwise(
 
 CELU = _pointwise(
     "CELU",
-    lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0) / alpha)),
+    lambda xp, x, alpha: xp.maximum(x, 0) + alpha * xp.expm1(xp.minimum(x, 0) / alpha),
     lambda grad, x, y, alpha: _exp_branch(grad, x, grad * (y / alpha + 1), grad),
     ("x", "y"), "x for x > 0, alpha (e^(x/alpha) - 1) otherwise")
 
 
 def _gelu_exact(xp, x):
-    return 0.5 * x * _erf_erfc(xp, -x * _INV_SQRT_2)[1]
+    cdf = _erfc(xp, x * -_INV_SQRT_2)
+    cdf *= 0.5
+    return x * cdf, cdf
 
 
-def _gelu_exact_vjp(grad, x, y):
+def _gelu_exact_vjp(grad, x, y, aux):
     # d/dx x Phi(x) = Phi(x) + x phi(x)
-    cdf = 0.5 * Erfc.apply(-x * _INV_SQRT_2)
+    cdf = 0.5 * Erfc.apply(-x * _INV_SQRT_2) if aux is None else aux
     pdf = _INV_SQRT_2PI * exp(-0.5 * (x * x))
     return grad * (cdf + x * pdf)
 
 
-GELU = _pointwise("GELU", _gelu_exact, _gelu_exact_vjp,
+GELU = _pointwise("GELU", _gelu_exact, _gelu_exact_vjp, keeps_aux=True,
                   doc="x Phi(x) with Phi the standard normal CDF")
 
 
 def _gelu_tanh(xp, x):
-    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-    return 0.5 * x * (1 + xp.tanh(inner))
+    t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    return 0.5 * x * (1 + t), t
 
 
-def _gelu_tanh_vjp(grad, x, y):
-    t = tanh(_SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x)))
+def _gelu_tanh_vjp(grad, x, y, aux):
+    t = tanh(_SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x))) if aux is None else aux
     d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * (x * x))
     return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
 
 
-GELUTanh = _pointwise("GELUTanh", _gelu_tanh, _gelu_tanh_vjp,
+GELUTanh = _pointwise("GELUTanh", _gelu_tanh, _gelu_tanh_vjp, keeps_aux=True,
                       doc="x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))")
 
 Softplus = _pointwise(
@@ -249,27 +325,36 @@ def _softplus1(x):
     return Softplus.apply(x, beta=1.0, threshold=math.inf)
 
 
-def _silu_vjp(grad, x, y):
-    s = sigmoid(x)
-    return grad * (s * (1 + x * (1 - s)))
-
-
-SiLU = _pointwise("SiLU", lambda xp, x: x * _sigmoid_raw(xp, x), _silu_vjp,
-                  doc="x sigmoid(x); dy/dx = s (1 + x (1 - s))")
-
-
 def _sigmoid_raw(xp, x):
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _mish_vjp(grad, x, y):
-    t = tanh(_softplus1(x))
+def _silu(xp, x):
+    s = _sigmoid_raw(xp, x)
+    return x * s, s
+
+
+def _silu_vjp(grad, x, y, aux):
+    s = sigmoid(x) if aux is None else aux
+    return grad * (s * (1 + x * (1 - s)))
+
+
+SiLU = _pointwise("SiLU", _silu, _silu_vjp, keeps_aux=True,
+                  doc="x sigmoid(x); dy/dx = s (1 + x (1 - s))")
+
+
+def _mish(xp, x):
+    t = xp.tanh(_stable_softplus(xp, x))
+    return x * t, t
+
+
+def _mish_vjp(grad, x, y, aux):
+    t = tanh(_softplus1(x)) if aux is None else aux
     return grad * (t + x * sigmoid(x) * (1 - t * t))
 
 
-Mish = _pointwise("Mish", lambda xp, x: x * xp.tanh(_stable_softplus(xp, x)), _mish_vjp,
-                  doc="x tanh(softplus(x))")
+Mish = _pointwise("Mish", _mish, _mish_vjp, keeps_aux=True, doc="x tanh(softplus(x))")
 
 LogSigmoid = _pointwise(
     "LogSigmoid",
