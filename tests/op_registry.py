@@ -81,7 +81,15 @@ def _distinct(rng, shape):
     return (rng.permutation(n) * 0.1 - n * 0.05).reshape(shape)
 
 
+def _one_constant_row(rng, shape):
+    # row 0 constant: its std is 0, where sqrt's derivative is infinite (PyTorch answers 0)
+    a = rng.standard_normal(shape)
+    a[0] = 1.25
+    return a
+
+
 DOMAINS = {
+    "one_constant_row": _one_constant_row,
     "real": _real,
     "positive": _positive,
     "nonzero": _nonzero,
@@ -273,6 +281,19 @@ add(
        lambda x: torch.var(x, 0, keepdim=True, correction=1), _RED),
     Op("std", lucid.std, lambda x: torch.std(x, unbiased=False), _RED),
     Op("std_axis", lambda x: x.std(axis=-1, unbiased=True), lambda x: torch.std(x, -1), _RED),
+    Op("std_constant_row", lambda x: x.std(axis=1), lambda x: torch.std(x, 1, unbiased=False),
+       (((3, 4),),), domain="one_constant_row", numeric=False, second_order=False),
+    Op("std_0d_group", lambda x: x.std(axis=0, keepdims=True),
+       lambda x: torch.std(x, 0, keepdim=True, unbiased=False), (((1, 3),),), numeric=False,
+       second_order=False),
+    # a 0-d tensor takes axis 0 / -1 as PyTorch does
+    Op("sum_0d_axis", lambda x: x.sum(axis=0), lambda x: x.sum(0), UNARY[1:2]),
+    Op("max_0d_axis", lambda x: x.max(axis=-1, keepdims=True), lambda x: x.amax(-1, keepdim=True),
+       UNARY[1:2]),
+    Op("logsumexp_0d_axis", lambda x: x.logsumexp(axis=0), lambda x: x.logsumexp(0),
+       UNARY[1:2]),
+    Op("cumsum_0d", lambda x: x.cumsum(axis=0), lambda x: x.cumsum(0), UNARY[1:2]),
+    Op("cumprod_0d", lambda x: x.cumprod(axis=0), lambda x: x.cumprod(0), UNARY[1:2]),
     Op("prod", lucid.prod, torch and torch.prod, UNARY[:2] + (((2, 3),),)),
     Op("prod_axis", lambda x: x.prod(axis=1), lambda x: x.prod(1), _RED),
     Op("prod_zeros", lambda x: x.prod(axis=-1, keepdims=True), lambda x: x.prod(-1, keepdim=True),

@@ -115,11 +115,11 @@ class Power(Function):
         grad_a = grad_b = None
         if need_a:  # d(a^b)/da = b a^(b-1)
             grad_a = sum_to(grad * b * a ** (b - 1), a.shape)
-        if need_b:  # d(a^b)/db = a^b ln a, taken as 0 where a = 0 (PyTorch's convention)
+        if need_b:  # d(a^b)/db = a^b ln a: 0 where a = 0, nan where a < 0 (as in PyTorch)
             if hasattr(a, "shape"):
-                safe_log = log(where(a > 0, a, 1.0))
+                safe_log = log(where(a == 0, 1.0, a))
             else:  # a Python number as the base, e.g. 2 ** x
-                safe_log = _math.log(a) if a > 0 else 0.0
+                safe_log = _math.log(a) if a > 0 else (0.0 if a == 0 else float("nan"))
             grad_b = sum_to(grad * out * safe_log, b.shape)
         return grad_a, grad_b
 

@@ -25,7 +25,8 @@ def _expand(grad, in_shape, axes, keepdims):
 
 
 def _axes(x, axis, dim):
-    return normalize_axis(axis_arg(axis, dim), x.ndim)
+    axes = normalize_axis(axis_arg(axis, dim), x.ndim)
+    return axes if x.ndim else ()  # a 0-d tensor accepts axis 0 or -1 (as PyTorch) and has none
 
 
 class Sum(Function):
@@ -77,7 +78,39 @@ class Var(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        return _expand(grad, x.shape, ctx.axes, ctx.keepdims) * centered * (2.0 / ctx.denom)
+        # n - correction <= 0: the variance is nan, and so is its gradient (as in PyTorch)
+        scale = 2.0 / ctx.denom if ctx.denom > 0 else float("nan")
+        return _expand(grad, x.shape, ctx.axes, ctx.keepdims) * centered * scale
+
+
+class Std(Function):
+    """Standard deviation s = sqrt(var) over ``axes`` with ``correction``.
+
+    d s / dx_i = (x_i - mean) / ((n - correction) s), taken as 0 where s = 0 (a constant
+    group), as PyTorch does; sqrt(var) composed would give 0 * inf = nan there.
+    """
+
+    def forward(ctx, x, axes, keepdims=False, correction=0):
+        if x.dtype.kind in "biu":
+            x = x.astype(default_float())
+        count = 1
+        for a in axes:
+            count *= x.shape[a]
+        out = ctx.xp.sqrt(ctx.xp.var(x, axis=axes, keepdims=keepdims, ddof=correction))
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, count - correction
+        return out
+
+    def backward(ctx, grad):
+        from lucid.ops.elementwise import where
+        x, out = ctx.saved_tensors
+        out = _expand(out, x.shape, ctx.axes, ctx.keepdims)
+        zero = out == 0
+        grad = where(zero, 0.0, _expand(grad, x.shape, ctx.axes, ctx.keepdims)
+                     / where(zero, 1.0, out))
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        scale = 1.0 / ctx.denom if ctx.denom > 0 else float("nan")
+        return grad * centered * scale
 
 
 class Prod(Function):
@@ -183,10 +216,10 @@ def var(a, /, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=0
 
 
 def std(a, /, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=0, unbiased=None):
-    """Standard deviation, sqrt(var) with the same ``correction``."""
-    from lucid.ops.elementwise import sqrt
-    return sqrt(var(a, axis, keepdims, dim=dim, keepdim=keepdim, correction=correction,
-                    unbiased=unbiased))
+    """Standard deviation, sqrt(var) with the same ``correction`` (gradient 0 where it is 0)."""
+    if unbiased is not None:
+        correction = int(unbiased)
+    return _reduce(Std, a, axis, keepdims, dim, keepdim, correction=correction)
 
 
 def prod(a, /, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -315,12 +348,18 @@ def _cumprod_grad_general(x, grad, axis):
 def cumsum(a, /, axis=-1, *, dim=None):
     axis = axis_arg(None if dim is not None else axis, dim)
     (axis,) = normalize_axis(axis, a.ndim)
+    if a.ndim == 0:  # NumPy would give shape (1,); PyTorch keeps the 0-d value
+        from lucid.ops.elementwise import clone
+        return clone(a)
     return Cumsum.apply(a, axis=axis)
 
 
 def cumprod(a, /, axis=-1, *, dim=None):
     axis = axis_arg(None if dim is not None else axis, dim)
     (axis,) = normalize_axis(axis, a.ndim)
+    if a.ndim == 0:
+        from lucid.ops.elementwise import clone
+        return clone(a)
     return Cumprod.apply(a, axis=axis)
 
 
