@@ -501,3 +501,18 @@ def test_axis_and_dim_aliases():
     assert x.softmax(dim=1).shape == (2, 3)
     with pytest.raises(TypeError, match="not both"):
         x.sum(axis=0, dim=0)
+
+
+@needs_torch
+@pytest.mark.parametrize("expr", [
+    "L([1, 2]) ** 2", "2 ** L([1, 2])", "L([1, 4]) ** 0.5", "2.0 ** L([1, 2])", "L([5, 7]) // 2",
+    "L([5, 7]) % 3", "L([5.0, 7.0]) // 2", "L([1, 3]) < 2.5", "-L([1, 3])", "abs(L([-1, 3]))",
+    "L([1, 4]).sqrt()", "L([1, 2]).sum()", "L([True, True]).sum()", "L([3, 2]).prod()",
+    "L([3, 2]).cumsum(0)", "L([1, 2]).clamp(0.5, 1.5)", "L([1, 2]).clamp(0, 1)",
+    "L([-3, 0, 2]).sign()", "L([[1, 2]]) @ L([[1], [2]])", "L([1, 2]).max()",
+])
+def test_integer_tensor_dtypes_match_torch(expr):
+    ours = eval(expr, {"L": Tensor})
+    theirs = eval(expr, {"L": torch.tensor})
+    assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

@@ -390,6 +390,8 @@ class Clip(Function):
     def forward(ctx, x, lo=None, hi=None):
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"clip: min {lo} is greater than max {hi}")
+        if x.dtype.kind in "biu" and (isinstance(lo, float) or isinstance(hi, float)):
+            x = x.astype(default_float())  # int clamped to float bounds: the default float
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         out = x
