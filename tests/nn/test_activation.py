@@ -208,6 +208,14 @@ def test_softmax_rows_sum_to_one_and_tensor_methods():
     assert F.softmax(lucid.tensor([1, 2, 3])).dtype == lucid.Float32
 
 
+@needs_torch
+@pytest.mark.parametrize("shape,axis", [((0, 5), 0), ((0, 5), 1), ((3, 0), 1), ((), 0), ((4,), 0)])
+def test_softmax_empty_and_0d_like_torch(shape, axis):
+    for lf, tf in ((F.softmax, TF.softmax), (F.log_softmax, TF.log_softmax),
+                   (F.softmin, TF.softmin)):
+        check_op([shape], lambda x: tf(x, dim=axis), lambda x: lf(x, axis))
+
+
 def test_softmax_of_lucid_doc_example():
     # the doc page (axis=0) prints [0.7311, 0.2689] for the third column; the math says this
     x = lucid.tensor([[1.0, 2.0, 3.0], [1.0, 0.0, 3.1]])

@@ -577,6 +577,10 @@ class Softmax(Function):
     def forward(ctx, x, axis):
         xp = ctx.xp
         x = _as_float(xp, x)
+        ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (max of an empty axis is undefined)
+            ctx.save_for_backward(x)
+            return x.copy()
         out = x - x.max(axis=axis, keepdims=True)
         xp.exp(out, out=out)
         out /= out.sum(axis=axis, keepdims=True)
@@ -595,6 +599,10 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis):
         xp = ctx.xp
         x = _as_float(xp, x)
+        ctx.axis = axis
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         out = x - x.max(axis=axis, keepdims=True)
         out -= xp.log(xp.exp(out).sum(axis=axis, keepdims=True))
         ctx.axis = axis
@@ -618,17 +626,20 @@ def softmax(input_, axis=-1, dtype=None, *, dim=None):
     """exp(x_i) / sum_j exp(x_j) along ``axis`` (Lucid's default -1; ``dim=`` is PyTorch's
     name). ``dtype`` casts the input first. Each slice along ``axis`` sums to 1."""
     input_, axis = _softmax_args(input_, axis, dim, dtype)
+    if input_.ndim == 0:  # one value: a one-element axis
+        return Softmax.apply(input_.reshape(1), axis=0).reshape(())
     return Softmax.apply(input_, axis=axis)
 
 
 def log_softmax(input_, axis=-1, dtype=None, *, dim=None):
     """log softmax(x) along ``axis``, computed as x - logsumexp(x) (no log of a tiny number)."""
     input_, axis = _softmax_args(input_, axis, dim, dtype)
+    if input_.ndim == 0:
+        return LogSoftmax.apply(input_.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(input_, axis=axis)
 
 
 def softmin(input_, axis=-1, dtype=None, *, dim=None):
     """softmax(-x) along ``axis``."""
-    input_, axis = _softmax_args(input_, axis, dim, dtype)
-    return Softmax.apply(-input_, axis=axis)
+    return softmax(-input_, axis, dtype, dim=dim)
 
