@@ -333,3 +333,20 @@ def test_bad_conv_arguments_raise():
         nn.Conv2d(3, 4, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match="fold: expected input"):
         F.fold(lucid.randn(2, 10, 9), (4, 4), 2)
+
+
+@needs_torch
+def test_conv_on_non_contiguous_input_and_empty_batch():
+    a = draw([(2, 5, 6, 3)])[0]
+    w = draw([(4, 3, 3, 3)], seed=1)[0]
+    out = F.conv2d(lucid.Tensor(a).transpose((0, 3, 1, 2)), lucid.Tensor(w), stride=2, padding=1)
+    ref = TF.conv2d(torch.tensor(a).permute(0, 3, 1, 2), torch.tensor(w), stride=2, padding=1)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), **TOL["float64"])
+    x = lucid.Tensor(np.zeros((0, 3, 5, 5)), requires_grad=True)
+    wt = lucid.Tensor(w, requires_grad=True)
+    y = F.conv2d(x, wt, padding=1)
+    assert y.shape == (0, 4, 5, 5)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5) and not wt.grad.any()
+    assert F.conv_transpose2d(lucid.randn(0, 3, 5, 5), lucid.randn(3, 2, 3, 3),
+                              stride=2).shape == (0, 2, 11, 11)

@@ -7,12 +7,17 @@ the columns are the strided view
     cols[b, c, j_1..j_n, o_1..o_n] = x_pad[b, c, o_1 s_1 + j_1 d_1, ..., o_n s_n + j_n d_n]
 
 of shape (B, C, *k, *O) with O_i = floor((S_i + p_lo + p_hi - d_i (k_i - 1) - 1) / s_i) + 1.
-It costs nothing to make (``as_strided``) and one copy to lay out as a (B, C*prod(k), L) matrix,
-L = prod(O). With the weight W (C_out, C/g, *k) seen as (g, C_out/g, C/g*prod(k)) for g groups,
+It costs nothing to make (``as_strided``) and one copy to lay out as a (C*prod(k), B*L) matrix,
+L = prod(O), with the batch folded into the columns. With the weight W (C_out, C/g, *k) seen as
+(g, C_out/g, C/g*prod(k)) for g groups and G = dL/dy laid out (g, C_out/g, B*L),
 
-    conv:            y = W @ cols                                  (B, g, C_out/g, L)
-    d/dW:           dW = sum_b G @ cols^T                          one GEMM per image, summed
+    conv:            y = W @ cols                                  one GEMM per group
+    d/dW:           dW = G @ cols^T                                one GEMM per group
     d/dx:           dx = col2im(W^T @ G)                           the transposed convolution
+
+(for stride 1, dx is computed as the convolution of G with the flipped kernel instead: one more
+im2col copy and GEMM, cheaper than the prod(k) slice adds of col2im). Few, large BLAS calls
+matter when BLAS runs threads: each call wakes and joins them.
 
 ``col2im`` (``fold``) is the adjoint of im2col: it adds every column entry back onto the input
 position it was read from (a loop over the prod(k) kernel offsets, each a strided slice add).
@@ -135,51 +140,92 @@ class Col2im(Function):
 
 
 # ---------------------------------------------------------------------------- convolution
+def _channels_first(n):
+    """The axis order (B, C, *k, *out) -> (C, *k, B, *out)."""
+    return (1,) + tuple(range(2, 2 + n)) + (0,) + tuple(range(2 + n, 2 + 2 * n))
+
+
+def _batch_first(n):
+    """The axis order (C, *k, B, *out) -> (B, C, *k, *out)."""
+    return (n + 1, 0) + tuple(range(1, n + 1)) + tuple(range(n + 2, 2 * n + 2))
+
+
+def columns(xp, x, geom):
+    """The im2col matrix laid out (C, *k, B, *out): with the batch inside the columns, a
+    convolution is one GEMM per group for the whole batch (few large BLAS calls)."""
+    view = window_view(xp, x, geom, out_size(x.shape[2:], geom))
+    return xp.ascontiguousarray(view.transpose(_channels_first(len(geom.kernel))))
+
+
+def _columns_op(x, geom, groups):
+    """``columns`` as a differentiable op (for create_graph), shaped (g, C/g * K, B * L)."""
+    n = len(geom.kernel)
+    cols = Im2col.apply(x, geom=geom).transpose(_channels_first(n))
+    rows = x.shape[1] // groups * _prod(geom.kernel)
+    return cols.reshape((groups, rows, x.shape[0] * _prod(cols.shape[n + 2:])))
+
+
+def _to_groups(t, groups):
+    """(B, C, *S) -> (g, C/g, B * L): channels first, the batch folded into the columns."""
+    batch, ch, length = t.shape[0], t.shape[1], _prod(t.shape[2:])
+    t = t.reshape((batch, groups, ch // groups, length)).transpose((1, 2, 0, 3))
+    return t.reshape((groups, ch // groups, batch * length))
+
+
+def _from_groups(t, batch, spatial):
+    """(g, C/g, B * L) -> (B, C, *spatial), the inverse of ``_to_groups``."""
+    ch = t.shape[0] * t.shape[1]
+    t = t.reshape((ch, batch, _prod(spatial))).swapaxes(0, 1)
+    return t.reshape((batch, ch) + tuple(spatial))
+
+
 class ConvNd(Function):
-    """y = W * x + b for any number of spatial axes (see the module docstring for the math)."""
+    """y = W * x + b for any number of spatial axes (see the module docstring for the math).
+
+    Columns (g, C/g * K, B * L); y = W (g, C_out/g, C/g * K) @ columns: one GEMM per group.
+    """
 
     def forward(ctx, x, weight, bias=None, geom=None, groups=1):
         x, weight = promote(x, weight)
         xp = ctx.xp
         batch, out_ch, g = x.shape[0], weight.shape[0], groups
-        cols = im2col(xp, x, geom)  # (B, C, *k, *out)
         n = len(geom.kernel)
-        spatial = cols.shape[2 + n:]
-        cols = cols.reshape((batch, g, -1, _prod(spatial)))
+        cols = columns(xp, x, geom)  # (C, *k, B, *out)
+        spatial = tuple(cols.shape[n + 2:])
+        cols = cols.reshape((g, x.shape[1] // g * _prod(geom.kernel), batch * _prod(spatial)))
         w2 = weight.reshape((g, out_ch // g, -1))
-        out = xp.matmul(w2, cols).reshape((batch, out_ch) + tuple(spatial))
+        out = _from_groups(xp.matmul(w2, cols), batch, spatial)
         if bias is not None:
             out += bias.reshape((out_ch,) + (1,) * n)
         ctx.save_for_backward(x, weight)
         # the columns are kept for dW (they cost one im2col to rebuild); freed after backward
         ctx.cols, ctx.geom, ctx.groups = cols, geom, g
-        ctx.cols_shape = (batch, x.shape[1]) + tuple(geom.kernel) + tuple(spatial)
         return out
 
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
-        batch, out_ch, g = grad.shape[0], grad.shape[1], ctx.groups
-        n = len(ctx.geom.kernel)
-        g4 = grad.reshape((batch, g, out_ch // g, -1))
+        geom, g = ctx.geom, ctx.groups
+        batch, out_ch, n = grad.shape[0], grad.shape[1], len(geom.kernel)
         w2 = weight.reshape((g, out_ch // g, -1))
+        g2 = _to_groups(grad, g)  # (g, C_out/g, B * L)
         grad_x = grad_w = grad_b = None
         if need_x:
-            flipped = _flipped_geometry(ctx.geom)
+            flipped = _flipped_geometry(geom)
             if flipped is not None:
                 # stride 1: dx is the convolution of G with the flipped, channel-swapped kernel
                 # (one im2col copy + one GEMM, cheaper than a GEMM + a col2im of prod(k) adds)
                 grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g)
             else:
-                dcols = (w2.swapaxes(-1, -2) @ g4).reshape(ctx.cols_shape)
-                grad_x = Col2im.apply(dcols, geom=ctx.geom, size=tuple(x.shape[2:]))
+                dcols = w2.swapaxes(-1, -2) @ g2  # (g, C/g * K, B * L)
+                dcols = dcols.reshape((x.shape[1],) + tuple(geom.kernel) + (batch,)
+                                      + tuple(grad.shape[2:]))
+                grad_x = Col2im.apply(dcols.transpose(_batch_first(n)), geom=geom,
+                                      size=tuple(x.shape[2:]))
         if need_w:
-            if isinstance(x, Tensor):  # create_graph: the columns must be a differentiable op
-                cols = Im2col.apply(x, geom=ctx.geom)
-                cols = cols.reshape(tuple(g4.shape[:2]) + (-1, g4.shape[-1]))
-            else:
-                cols = ctx.cols
-            grad_w = (g4 @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(tuple(weight.shape))
+            # create_graph: the columns must be a differentiable op
+            cols = _columns_op(x, geom, g) if isinstance(x, Tensor) else ctx.cols
+            grad_w = (g2 @ cols.swapaxes(-1, -2)).reshape(tuple(weight.shape))
         if need_b:
             grad_b = grad.sum(axis=(0,) + tuple(range(2, 2 + n)))
         return (grad_x, grad_w, grad_b)[:len(ctx.needs_input_grad)]
@@ -211,7 +257,7 @@ class ConvTransposeNd(Function):
     """y = col2im(W^T @ x) + b: the gradient of a convolution with respect to its input.
 
     x: (B, C_in, *S), W: (C_in, C_out/g, *k) -> y: (B, C_out, *size). Its input gradient is the
-    convolution of G with W, its weight gradient sum_b x @ im2col(G)^T.
+    convolution of G with W (W @ columns(G)), its weight gradient x @ columns(G)^T.
     """
 
     def forward(ctx, x, weight, bias=None, geom=None, groups=1, size=None):
@@ -220,11 +266,10 @@ class ConvTransposeNd(Function):
         batch, in_ch, g = x.shape[0], x.shape[1], groups
         n = len(geom.kernel)
         out_ch = weight.shape[1] * g
-        x4 = x.reshape((batch, g, in_ch // g, -1))
         w2 = weight.reshape((g, in_ch // g, -1))
-        cols = xp.matmul(w2.swapaxes(-1, -2), x4)  # (B, g, C_out/g * K, L)
-        cols = cols.reshape((batch, out_ch) + tuple(geom.kernel) + tuple(x.shape[2:]))
-        out = col2im(xp, cols, geom, size)
+        cols = xp.matmul(w2.swapaxes(-1, -2), _to_groups(x, g))  # (g, C_out/g * K, B * L)
+        cols = cols.reshape((out_ch,) + tuple(geom.kernel) + (batch,) + tuple(x.shape[2:]))
+        out = col2im(xp, cols.transpose(_batch_first(n)), geom, size)
         if bias is not None:
             out += bias.reshape((out_ch,) + (1,) * n)
         ctx.save_for_backward(x, weight)
@@ -234,17 +279,19 @@ class ConvTransposeNd(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
-        batch, in_ch, g = x.shape[0], x.shape[1], ctx.groups
-        n = len(ctx.geom.kernel)
-        gcols = Im2col.apply(grad, geom=ctx.geom)  # (B, C_out, *k, *S)
-        gcols = gcols.reshape((batch, g, -1, _prod(x.shape[2:])))
+        geom, g = ctx.geom, ctx.groups
+        batch, in_ch, n = x.shape[0], x.shape[1], len(geom.kernel)
+        if isinstance(grad, Tensor):  # create_graph: differentiable columns
+            gcols = _columns_op(grad, geom, g)
+        else:
+            rows = grad.shape[1] // g * _prod(geom.kernel)
+            gcols = columns(ctx.xp, grad, geom).reshape((g, rows, batch * _prod(x.shape[2:])))
         w2 = weight.reshape((g, in_ch // g, -1))
         grad_x = grad_w = grad_b = None
         if need_x:
-            grad_x = (w2 @ gcols).reshape(tuple(x.shape))
+            grad_x = _from_groups(w2 @ gcols, batch, tuple(x.shape[2:]))
         if need_w:
-            x4 = x.reshape((batch, g, in_ch // g, -1))
-            grad_w = (x4 @ gcols.swapaxes(-1, -2)).sum(axis=0).reshape(tuple(weight.shape))
+            grad_w = (_to_groups(x, g) @ gcols.swapaxes(-1, -2)).reshape(tuple(weight.shape))
         if need_b:
             grad_b = grad.sum(axis=(0,) + tuple(range(2, 2 + n)))
         return (grad_x, grad_w, grad_b)[:len(ctx.needs_input_grad)]
@@ -485,7 +532,7 @@ def unfold(input_, kernel_size, stride=1, padding=0, dilation=1, *, filter_size=
         raise ValueError(f"unfold: the kernel {geom.kernel} does not fit the padded input "
                          f"{tuple(input_.shape[2:])}")
     cols = Im2col.apply(input_, geom=geom)
-    return cols.reshape((input_.shape[0], -1, _prod(out)))
+    return cols.reshape((input_.shape[0], input_.shape[1] * _prod(geom.kernel), _prod(out)))
 
 
 def fold(input_, output_size, kernel_size, stride=1, padding=0, dilation=1):

@@ -109,7 +109,13 @@ class WindowGather(Function):
 
 class MaxPoolNd(Function):
     """y[o] = max over window o of x padded with -inf; also returns the flat input index of
-    each maximum when ``return_indices`` (PyTorch's layout: per (b, c) plane, row-major)."""
+    each maximum when ``return_indices`` (PyTorch's layout: per (b, c) plane, row-major).
+
+    The forward is one ``maximum`` per kernel offset (NaN propagates, as in PyTorch). The
+    gradient goes to the *first* maximum of each window in scan order (PyTorch's tie rule,
+    which matters after a ReLU, where ties at 0 are common); it is found in backward by
+    comparing each offset's slab with y, so inference never pays for an argmax.
+    """
 
     def forward(ctx, x, geom, out, return_indices=False):
         xp = ctx.xp
@@ -117,25 +123,61 @@ class MaxPoolNd(Function):
         lead = (slice(None), slice(None))
         offsets = list(_offsets(geom))
         best = view[lead + offsets[0]].copy()
-        arg = xp.zeros(best.shape, dtype=xp.int32 if len(offsets) < 2 ** 31 else xp.int64)
-        floating = x.dtype.kind == "f"
-        for j, offset in enumerate(offsets[1:], 1):
-            slab = view[lead + offset]
-            # strictly greater keeps the first maximum (PyTorch's scan order); NaN wins
-            better = slab > best
-            if floating:
-                better |= xp.isnan(slab)
-            best = xp.where(better, slab, best)
-            arg = xp.where(better, xp.asarray(j, dtype=arg.dtype), arg)
-        ctx.arg, ctx.geom, ctx.size = arg, geom, tuple(x.shape[2:])
+        for offset in offsets[1:]:
+            xp.maximum(best, view[lead + offset], out=best)
+        ctx.view, ctx.out, ctx.geom, ctx.size = view, best, geom, tuple(x.shape[2:])
         if not return_indices:
             return best
-        index = _flat_index(xp, arg, geom, ctx.size)
+        index = _flat_index(xp, first_argmax(xp, view, best, geom), geom, ctx.size)
         ctx.mark_non_differentiable(index)
         return best, index
 
     def backward(ctx, grad, grad_index=None):
-        return WindowScatter.apply(grad, arg=ctx.arg, geom=ctx.geom, size=ctx.size)
+        if ctx.xp is not None and not isinstance(grad, Tensor):
+            return _scatter_to_first_max(ctx.xp, ctx.view, ctx.out, grad, ctx.geom, ctx.size)
+        # create_graph: the same scatter as a differentiable op
+        arg = first_argmax(ctx.xp, ctx.view, ctx.out, ctx.geom)
+        return WindowScatter.apply(grad, arg=arg, geom=ctx.geom, size=ctx.size)
+
+
+def _matches(xp, slab, y, nan):
+    """Where a window's slab equals its maximum (NaN counts as equal to NaN)."""
+    hit = slab == y
+    if nan:
+        hit |= xp.isnan(slab) & xp.isnan(y)
+    return hit
+
+
+def first_argmax(xp, view, y, geom):
+    """The first kernel offset (row-major) at which each window reaches its maximum y."""
+    lead = (slice(None), slice(None))
+    nan = y.dtype.kind == "f" and bool(xp.isnan(y).any())
+    count = _prod(geom.kernel)
+    arg = xp.full(y.shape, count, dtype=xp.int8 if count < 127 else xp.int64)
+    for j, offset in reversed(list(enumerate(_offsets(geom)))):  # the first match wins
+        hit = _matches(xp, view[lead + offset], y, nan)
+        arg[hit] = j
+    return arg
+
+
+def _scatter_to_first_max(xp, view, y, grad, geom, size):
+    """The max-pool gradient on raw arrays: G[o] added at the first maximum of window o."""
+    lead = (slice(None), slice(None))
+    nan = y.dtype.kind == "f" and bool(xp.isnan(y).any())
+    pending = xp.ones(y.shape, dtype=bool)  # windows whose maximum is not yet found
+    hit = xp.empty(y.shape, dtype=bool)
+
+    def slabs():
+        for offset in _offsets(geom):
+            if nan:
+                hit[...] = _matches(xp, view[lead + offset], y, True)
+            else:
+                xp.equal(view[lead + offset], y, out=hit)
+            xp.logical_and(hit, pending, out=hit)
+            xp.logical_xor(pending, hit, out=pending)
+            yield grad * hit
+
+    return add_windows(xp, slabs(), geom, size, tuple(grad.shape), grad.dtype)
 
 
 def _flat_index(xp, arg, geom, size):
