@@ -9,6 +9,7 @@ itself changes).
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
+from lucid.error import DeviceMismatchError
 from lucid.ops.index import IndexAdd
 
 __all__ = ["embedding"]
@@ -81,6 +82,9 @@ def embedding(input_, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                          f"shape {tuple(weight.shape)}")
     num = weight.shape[0]
     xp = weight._backend.xp
+    if isinstance(input_, Tensor) and input_.device != weight.device:
+        raise DeviceMismatchError(f"embedding: indices are on '{input_.device}', the weight on "
+                                  f"'{weight.device}'; move one with .to(device)")
     indices = input_._data if isinstance(input_, Tensor) else xp.asarray(input_)
     _check_indices("embedding", indices, num)
     if padding_idx is not None:

@@ -17,6 +17,7 @@ does (Lucid 2 divided by N).
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
+from lucid.error import DeviceMismatchError
 from lucid.ops import (abs as _abs, exp, log, log1p, relu, sigmoid, where, maximum, reshape,
                        take_along_axis, sum_to)
 from lucid.nn.functional._activation import log_softmax, softmax
@@ -214,6 +215,9 @@ def binary_cross_entropy_with_logits(input_, target, weight=None, reduction="mea
 def _class_targets(name, input_, target, ignore_index):
     """The raw integer label array, checked: integer dtype, shape = input's without axis 1,
     every label in [0, C) or equal to ``ignore_index``."""
+    if isinstance(target, Tensor) and target.device != input_.device:
+        raise DeviceMismatchError(f"{name}: input is on '{input_.device}', target on "
+                                  f"'{target.device}'; move one with .to(device)")
     raw = target._data if isinstance(target, Tensor) else input_._backend.xp.asarray(target)
     class_axis = 0 if input_.ndim == 1 else 1
     num_classes = input_.shape[class_axis]
