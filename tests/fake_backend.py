@@ -7,8 +7,10 @@ subclass) and whose ``xp`` is ``CHECKED_XP``, a module-like wrapper around NumPy
 - operators and ufuncs between CheckedArrays (and Python or NumPy scalars) work and return
   CheckedArrays, and reductions return 0-d arrays, not NumPy scalars;
 - mixing a CheckedArray with a plain ``np.ndarray`` (an operand, an index, an assigned value)
-  raises ``TypeError``, and so does a NumPy function called on a CheckedArray
-  (``np.concatenate([c])``) or an implicit conversion (``np.array(c)`` through ``__array__``);
+  or a Python list operand of a ufunc raises ``TypeError``, and so does a NumPy function called
+  on a CheckedArray (``np.concatenate([c])``). (``np.asarray(c)`` cannot be refused: NumPy
+  takes an ndarray subclass as it is, without ``__array__``; Lucid code never names NumPy, and
+  this backend's ``to_numpy`` is the explicit copy);
 - ``CHECKED_XP.<fn>`` refuses plain ndarrays too, except the explicit host-to-device copies
   ``asarray`` / ``array``; it unwraps CheckedArrays to plain views, calls NumPy, and wraps the
   results back (also ``CHECKED_XP.random.default_rng(...)`` generators and ``CHECKED_XP.linalg``).
@@ -34,6 +36,7 @@ class CheckedArray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         what = f"numpy.{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__
+        _refuse_sequences(inputs if method != "at" else inputs[:1] + inputs[2:], what)
         originals = {}
         args = [_unwrap(x, what, originals) for x in inputs]
         if "out" in kwargs:
@@ -68,6 +71,14 @@ class CheckedArray(np.ndarray):
         return f"CheckedArray({np.ndarray.__repr__(self.view(np.ndarray))})"
 
     __str__ = __repr__
+
+
+def _refuse_sequences(operands, what):
+    # CuPy's ufuncs take arrays and scalars, not Python lists (NumPy converts them silently)
+    for x in operands:
+        if isinstance(x, (list, tuple)):
+            raise MixedArrayError(f"{what}: a CheckedArray operation was given a Python "
+                                  f"{type(x).__name__} operand")
 
 
 def _is_host(x):
@@ -149,6 +160,7 @@ class _Ufunc:
         self.__name__ = ufunc.__name__
 
     def __call__(self, *args, **kwargs):
+        _refuse_sequences(args, self.__name__)
         return _function(self._ufunc, self.__name__)(*args, **kwargs)
 
     def __getattr__(self, name):

@@ -89,7 +89,8 @@ def test_the_fake_backend_refuses_what_cupy_refuses():
     assert type(a[0, 1]) is CheckedArray
     refused = [lambda: a + host, lambda: host * a, lambda: np.concatenate([a, a]),
                lambda: CHECKED_XP.exp(host), lambda: a[np.array([0])],
-               lambda: a.__setitem__(0, host), lambda: CHECKED_XP.stack([a[0], host])]
+               lambda: a.__setitem__(0, host), lambda: CHECKED_XP.stack([a[0], host]),
+               lambda: a + [1.0, 2.0], lambda: CHECKED_XP.maximum(a, [0.0, 1.0])]
     for fn in refused:
         with pytest.raises(MixedArrayError):
             fn()
