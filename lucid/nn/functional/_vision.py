@@ -29,8 +29,8 @@ import math
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.nn.functional._pool import _adaptive_avg
-from lucid.ops import (arange, clip, floor, linspace, logical_and, matmul, ones, stack,
-                       take_along_axis, zeros)
+from lucid.ops import (arange, clip, floor, linspace, logical_and, matmul, ones, stack, take,
+                       zeros)
 from lucid.ops import round as round_half_even
 
 __all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle", "affine_grid",
@@ -369,7 +369,10 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
             p = clip(p, 0, sizes[i] - 1)
         pix.append(p)
     strides = [_numel(sizes[:i]) for i in range(n)]  # row-major: x has stride 1, y has W, ...
-    flat_input = input_.reshape((batch, ch, -1))
+    # each (b, c) plane starts at (b C + c) prod(spatial) in the flattened input: one 1-D
+    # gather per corner (its gradient is a 1-D scatter-add, NumPy's fast path)
+    planes = (arange(batch * ch, device=_device(input_)) * _numel(spatial)).reshape(
+        (batch, ch, 1))
     if mode == "nearest":
         corners = [[(round_half_even(p.detach()), None) for p in pix]]
     else:
@@ -390,9 +393,8 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
                 weight = w if weight is None else weight * w
         mask = valid.astype(input_.dtype)
         weight = mask if weight is None else weight * mask
-        gathered = take_along_axis(
-            flat_input, index.reshape((batch, 1, points)) * ones(
-                (1, ch, 1), dtype="int64", device=_device(input_)), 2)
+        flat_index = (planes + index.reshape((batch, 1, points))).reshape((-1,))
+        gathered = take(input_, flat_index).reshape((batch, ch, points))
         term = gathered * weight.reshape((batch, 1, points))
         out = term if out is None else out + term
     return out.reshape((batch, ch) + out_spatial)
