@@ -208,10 +208,11 @@ class ConvNd(Function):
         geom, g = ctx.geom, ctx.groups
         batch, out_ch, n = grad.shape[0], grad.shape[1], len(geom.kernel)
         w2 = weight.reshape((g, out_ch // g, -1))
-        g2 = _to_groups(grad, g)  # (g, C_out/g, B * L)
+        flipped = _flipped_geometry(geom) if need_x else None
+        if need_w or (need_x and flipped is None):
+            g2 = _to_groups(grad, g)  # (g, C_out/g, B * L)
         grad_x = grad_w = grad_b = None
         if need_x:
-            flipped = _flipped_geometry(geom)
             if flipped is not None:
                 # stride 1: dx is the convolution of G with the flipped, channel-swapped kernel
                 # (one im2col copy + one GEMM, cheaper than a GEMM + a col2im of prod(k) adds)

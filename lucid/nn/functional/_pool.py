@@ -133,7 +133,7 @@ class MaxPoolNd(Function):
         return best, index
 
     def backward(ctx, grad, grad_index=None):
-        if ctx.xp is not None and not isinstance(grad, Tensor):
+        if not isinstance(grad, Tensor):
             return _scatter_to_first_max(ctx.xp, ctx.view, ctx.out, grad, ctx.geom, ctx.size)
         # create_graph: the same scatter as a differentiable op
         arg = first_argmax(ctx.xp, ctx.view, ctx.out, ctx.geom)
