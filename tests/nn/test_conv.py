@@ -350,3 +350,66 @@ def test_conv_on_non_contiguous_input_and_empty_batch():
     assert x.grad.shape == (0, 3, 5, 5) and not wt.grad.any()
     assert F.conv_transpose2d(lucid.randn(0, 3, 5, 5), lucid.randn(3, 2, 3, 3),
                               stride=2).shape == (0, 2, 11, 11)
+
+
+# ---------------------------------------------------------------------------- backend seam
+SEAM_CASES = [
+    ("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+     [(2, 4, 5, 5), (4, 2, 3, 3), (4,)]),
+    ("conv2d stride 2", lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+     [(2, 4, 5, 5), (4, 4, 3, 3)]),
+    ("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
+                                                         output_padding=1),
+     [(2, 4, 5, 5), (4, 3, 3, 3)]),
+    ("unfold", lambda x: F.unfold(x, 2), [(2, 3, 4, 4)]),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1, return_indices=True)[0], [(2, 3, 7, 7)]),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+     [(2, 3, 7, 7)]),
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, 3), [(2, 3, 8, 7)]),
+    ("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, 3, True)[0], [(2, 3, 8, 7)]),
+    ("bilinear", lambda x: F.interpolate(x, (7, 9), mode="bilinear"), [(2, 3, 4, 5)]),
+    ("bicubic", lambda x: F.interpolate(x, (7, 9), mode="bicubic"), [(2, 3, 4, 5)]),
+    ("nearest", lambda x: F.interpolate(x, scale_factor=1.5, mode="nearest"), [(2, 3, 4, 5)]),
+    ("grid_sample", lambda x, g: F.grid_sample(x, g), [(2, 3, 4, 5), (2, 3, 3, 2)]),
+    ("affine_grid", lambda t: F.affine_grid(t, (2, 3, 4, 5)), [(2, 2, 3)]),
+    ("rotate", lambda x: F.rotate(x, 30), [(2, 3, 4, 5)]),
+]
+
+
+@pytest.mark.parametrize("name, fn, shapes", SEAM_CASES, ids=[c[0] for c in SEAM_CASES])
+def test_conv_pool_vision_run_on_a_strict_second_backend(name, fn, shapes):
+    """On the test suite's "checked" device (NumPy as strict as CuPy: no host arrays, no NumPy
+    functions on device arrays) outputs and gradients stay on the device and equal the cpu's."""
+    from fake_backend import DEVICE, CheckedArray
+    arrays = draw(shapes, seed=11)
+    results = {}
+    for device in ("cpu", DEVICE):
+        xs = [lucid.Tensor(a, requires_grad=True, device=device) for a in arrays]
+        out = fn(*xs)
+        w = lucid.Tensor(np.random.default_rng(2).standard_normal(out.shape), device=device)
+        (out * w).sum().backward()
+        results[device] = (out, [x.grad for x in xs])
+    out, grads = results[DEVICE]
+    assert type(out.data) is CheckedArray
+    np.testing.assert_allclose(out.numpy(), results["cpu"][0].numpy(), rtol=1e-12, atol=1e-12)
+    for g, ref in zip(grads, results["cpu"][1]):
+        assert type(g) is CheckedArray
+        np.testing.assert_allclose(get_host(g), ref, rtol=1e-12, atol=1e-12)
+
+
+def get_host(array):
+    from fake_backend import DEVICE
+    return lucid.backend.get_backend(DEVICE).to_numpy(array)
+
+
+def test_conv_module_moves_to_a_second_backend():
+    from fake_backend import DEVICE, CheckedArray
+    block = nn.ConvBNReLU2d(3, 4, 3, padding=1)
+    x = lucid.randn(2, 3, 5, 5)
+    ref = block(x)
+    block.to(DEVICE)
+    out = block(x.to(DEVICE))
+    assert type(out.data) is CheckedArray
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, atol=1e-6)
+    out.sum().backward()
+    assert type(block.conv.weight.grad) is CheckedArray
