@@ -11,6 +11,7 @@ refuse to be touched by plain NumPy.
 import numpy as np
 
 from lucid.error import UnknownDeviceError
+from lucid.backend._malloc import tune_allocator
 from lucid.backend import dtypes
 from lucid.backend.dtypes import default_float, to_numpy_dtype, from_numpy_dtype
 
@@ -55,6 +56,7 @@ class CupyBackend(Backend):
 
 
 _BACKENDS = {"cpu": Backend("cpu", np, [np.ndarray])}
+ALLOCATOR_TUNED = tune_allocator()  # see _malloc.py: large temporaries reuse freed memory
 _BY_ARRAY_TYPE = {np.ndarray: _BACKENDS["cpu"]}
 _ALIASES = {"cuda": "gpu", "cuda:0": "gpu", "gpu:0": "gpu"}
 
