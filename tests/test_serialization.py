@@ -130,3 +130,33 @@ def test_safetensors_round_trip(tmp_path):
     bad.write_bytes(b"\x00" * 7)
     with pytest.raises(ValueError):
         lucid.load(bad)
+
+
+def test_optimizer_checkpoint_resumes_with_identical_steps(tmp_path):
+    import lucid.optim as optim
+
+    def make():
+        model = _model()
+        return model, optim.Adam(model.parameters(), lr=0.01)
+
+    def step(model, opt, x, y):
+        loss = ((model(x) - y) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    x, y = lucid.randn(8, 4), lucid.randn(8, 3)
+    model, opt = make()
+    for _ in range(3):
+        step(model, opt, x, y)
+    path = lucid.save({"model": model.state_dict(), "optimizer": opt.state_dict()},
+                      tmp_path / "ckpt.lcd")
+    resumed, resumed_opt = make()
+    checkpoint = lucid.load(path)
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    for _ in range(2):
+        assert step(resumed, resumed_opt, x, y) == step(model, opt, x, y)
+    for a, b in zip(model.parameters(), resumed.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
