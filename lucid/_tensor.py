@@ -15,6 +15,10 @@ from lucid.backend import dtypes as _dtypes
 
 __all__ = ["Tensor", "tensor", "to_tensor"]
 
+# How many in-place writes the process has made so far. While it has not moved since a node
+# saved its inputs, none of them can have changed, and backward skips the per-tensor check.
+INPLACE_WRITES = [0]
+
 
 class _Size(int):
     """``t.size``: the element count (Lucid), also callable as ``t.size(dim)`` (PyTorch)."""
@@ -117,7 +121,7 @@ class Tensor:
             host = _backend.to_host(value) if _backend.is_array(value) else value
             value = self._backend.asarray(host)
         self._data = value
-        self._ver[0] += 1
+        self._bump_version()
 
     @property
     def shape(self):
@@ -169,6 +173,12 @@ class Tensor:
     @property
     def _version(self):
         return self._ver[0]
+
+    def _bump_version(self):
+        """Record an in-place change of this tensor's values. Every write into a tensor's array
+        goes through here, so a backward that saved the old values can tell (and raise)."""
+        self._ver[0] += 1
+        INPLACE_WRITES[0] += 1
 
     def is_cpu(self):
         return self._backend.name == "cpu"
@@ -850,7 +860,7 @@ class Tensor:
         if result.shape != self.shape:
             raise ValueError(f"in-place op changed the shape from {self.shape} to {result.shape}")
         self._data[...] = result._data
-        self._ver[0] += 1
+        self._bump_version()
         if result._node is None:  # the new values do not depend on the graph
             if self._node is not None:
                 self._node, self.requires_grad = None, False

@@ -1,4 +1,4 @@
-"""Lucid's own exception types (``lucid.error``). Each subclasses the built-in a user would catch."""
+"""Lucid's own exception types (``lucid.error``), each a subclass of a built-in one."""
 
 __all__ = ["BackwardError", "DeviceMismatchError", "UnknownDeviceError"]
 

@@ -27,7 +27,7 @@ graph of their own, which can be differentiated again. No op needs a second copy
 import itertools
 import weakref
 
-from lucid._tensor import Tensor
+from lucid._tensor import Tensor, INPLACE_WRITES
 from lucid.autograd.grad_mode import _state
 from lucid.backend import backend_of, is_array, is_raw
 from lucid.error import BackwardError, DeviceMismatchError
@@ -136,6 +136,7 @@ class Function:
             ctx._outs = refs
             if ctx._saved:
                 ctx._saved_versions = versions
+                ctx._writes = INPLACE_WRITES[0]
         return outs if multi else outs[0]
 
     def forward(ctx, *args, **kwargs):
@@ -184,6 +185,8 @@ class Function:
                     "twice")
             return saved
         if not ctx._create_graph:  # the hot path: check versions, hand back the arrays
+            if ctx._writes == INPLACE_WRITES[0]:
+                return saved  # no in-place write anywhere since forward
             for array in saved:
                 found = ctx._find(array)
                 if found is not None and found[0]._ver[0] != found[1]:

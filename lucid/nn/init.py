@@ -63,7 +63,7 @@ def _fill(tensor, values):
         raise TypeError(f"init functions take a Tensor, got {type(tensor).__name__}")
     with no_grad():
         tensor._data[...] = values._data.astype(tensor._data.dtype, copy=False)
-        tensor._ver[0] += 1
+        tensor._bump_version()
     return tensor
 
 

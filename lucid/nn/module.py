@@ -411,7 +411,7 @@ class Module:
                                  + "\n\t".join(errors))
         for target, array in staged:
             target._data[...] = array.astype(target._data.dtype, copy=False)
-            target._ver[0] += 1
+            target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

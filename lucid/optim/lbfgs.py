@@ -79,7 +79,7 @@ class LBFGS(Optimizer):
             data = p.data
             n = data.size
             data += step_size * update[offset:offset + n].reshape(data.shape)
-            p._ver[0] += 1
+            p._bump_version()
             offset += n
 
     def _clone_param(self):
@@ -88,7 +88,7 @@ class LBFGS(Optimizer):
     def _set_param(self, values):
         for p, value in zip(self._params, values):
             p.data[...] = value
-            p._ver[0] += 1
+            p._bump_version()
 
     def _directional_evaluate(self, closure, x, t, d):
         """The loss and flat gradient at x + t d (the parameters are restored to x after)."""

@@ -127,7 +127,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 self.update_param(p.data, p.grad, self.state[p], group)
-                p._ver[0] += 1  # an in-place write: graphs that saved the old value must notice
+                p._bump_version()  # an in-place write: graphs that saved the old value must notice
         return loss
 
     def _check_grads(self):

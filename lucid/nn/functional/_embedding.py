@@ -65,7 +65,7 @@ def _renorm_(weight, indices, max_norm, norm_type):
     if bool(too_long.any()):
         scale = xp.where(too_long, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
         data[rows] = picked * scale[:, None]
-        weight._ver[0] += 1  # an in-place change: a backward that saved the old rows must fail
+        weight._bump_version()  # an in-place change: a backward that saved the old rows must fail
 
 
 def embedding(input_, weight, padding_idx=None, max_norm=None, norm_type=2.0,

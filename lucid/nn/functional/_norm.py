@@ -260,7 +260,7 @@ def _update_running(running, batch, momentum):
     array = _raw(running)
     array[...] = (1 - momentum) * array + momentum * batch
     if isinstance(running, Tensor):
-        running._ver[0] += 1
+        running._bump_version()
 
 
 # ---------------------------------------------------------------------------- the functions

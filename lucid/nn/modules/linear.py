@@ -65,9 +65,10 @@ class Linear(Module):
             raise ValueError(f"Linear sizes must be non-negative, got ({in_features}, "
                              f"{out_features})")
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device or "cpu"))
+        device = device or "cpu"
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype, device=device or "cpu"))
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

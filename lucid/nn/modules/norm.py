@@ -96,7 +96,7 @@ class _NormBase(Module):
 
     def _count_batch(self):
         self.num_batches_tracked._data += 1
-        self.num_batches_tracked._ver[0] += 1
+        self.num_batches_tracked._bump_version()
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

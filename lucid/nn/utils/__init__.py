@@ -66,5 +66,5 @@ def vector_to_parameters(vec, parameters):
         for p in parameters:
             n = p.numel()
             p._data[...] = vec._data[start:start + n].reshape(p.shape)
-            p._ver[0] += 1
+            p._bump_version()
             start += n
