@@ -30,6 +30,7 @@ write their backward with them and with ``@``, so double backward works (under
 """
 
 import itertools
+import threading
 from collections import namedtuple
 
 from lucid._tensor import Tensor
@@ -150,11 +151,35 @@ def _batch_first(n):
     return (n + 1, 0) + tuple(range(1, n + 1)) + tuple(range(n + 2, 2 * n + 2))
 
 
-def columns(xp, x, geom):
+def columns(xp, x, geom, transient=False):
     """The im2col matrix laid out (C, *k, B, *out): with the batch inside the columns, a
-    convolution is one GEMM per group for the whole batch (few large BLAS calls)."""
+    convolution is one GEMM per group for the whole batch (few large BLAS calls).
+
+    ``transient=True`` writes into this thread's reusable workspace (columns that die within
+    the call that made them): a fresh 100 MB array costs as much in page faults as the copy.
+    """
     view = window_view(xp, x, geom, out_size(x.shape[2:], geom))
-    return xp.ascontiguousarray(view.transpose(_channels_first(len(geom.kernel))))
+    view = view.transpose(_channels_first(len(geom.kernel)))
+    if not transient:
+        return xp.ascontiguousarray(view)
+    cols = _workspace(xp, view.shape, view.dtype)
+    xp.copyto(cols, view)
+    return cols
+
+
+_SCRATCH = threading.local()
+
+
+def _workspace(xp, shape, dtype):
+    """A C-contiguous array of ``shape`` in a buffer kept per thread and array module, grown to
+    the largest request seen. Only for arrays that are dead when the requesting call returns."""
+    nbytes = _prod(shape) * dtype.itemsize
+    key = xp.__name__
+    buf = getattr(_SCRATCH, key, None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = xp.empty(max(nbytes, 1), dtype=xp.uint8)
+        setattr(_SCRATCH, key, buf)
+    return buf[:nbytes].view(dtype).reshape(shape)
 
 
 def _columns_op(x, geom, groups):
@@ -185,12 +210,12 @@ class ConvNd(Function):
     Columns (g, C/g * K, B * L); y = W (g, C_out/g, C/g * K) @ columns: one GEMM per group.
     """
 
-    def forward(ctx, x, weight, bias=None, geom=None, groups=1):
+    def forward(ctx, x, weight, bias=None, geom=None, groups=1, transient=False):
         x, weight = promote(x, weight)
         xp = ctx.xp
         batch, out_ch, g = x.shape[0], weight.shape[0], groups
         n = len(geom.kernel)
-        cols = columns(xp, x, geom)  # (C, *k, B, *out)
+        cols = columns(xp, x, geom, transient)  # (C, *k, B, *out)
         spatial = tuple(cols.shape[n + 2:])
         cols = cols.reshape((g, x.shape[1] // g * _prod(geom.kernel), batch * _prod(spatial)))
         w2 = weight.reshape((g, out_ch // g, -1))
@@ -199,7 +224,7 @@ class ConvNd(Function):
             out += bias.reshape((out_ch,) + (1,) * n)
         ctx.save_for_backward(x, weight)
         # the columns are kept for dW (they cost one im2col to rebuild); freed after backward
-        ctx.cols, ctx.geom, ctx.groups = cols, geom, g
+        ctx.cols, ctx.geom, ctx.groups = (None if transient else cols), geom, g
         return out
 
     def backward(ctx, grad):
@@ -216,7 +241,8 @@ class ConvNd(Function):
             if flipped is not None:
                 # stride 1: dx is the convolution of G with the flipped, channel-swapped kernel
                 # (one im2col copy + one GEMM, cheaper than a GEMM + a col2im of prod(k) adds)
-                grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g)
+                grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g,
+                                      transient=not isinstance(grad, Tensor))
             else:
                 dcols = w2.swapaxes(-1, -2) @ g2  # (g, C/g * K, B * L)
                 dcols = dcols.reshape((x.shape[1],) + tuple(geom.kernel) + (batch,)
@@ -288,7 +314,8 @@ class ConvTransposeNd(Function):
             gcols = _columns_op(grad, geom, g)
         else:
             rows = grad.shape[1] // g * _prod(geom.kernel)
-            gcols = columns(ctx.xp, grad, geom).reshape((g, rows, batch * _prod(x.shape[2:])))
+            gcols = columns(ctx.xp, grad, geom, transient=True)
+            gcols = gcols.reshape((g, rows, batch * _prod(x.shape[2:])))
         w2 = weight.reshape((g, in_ch // g, -1))
         grad_x = grad_w = grad_b = None
         if need_x:
