@@ -87,7 +87,7 @@ class Tensor:
         self._keep_grad = bool(keep_grad)
         self._node = None
         self._out_index = 0
-        self._ver = [0]
+        self._ver = [0, 0]
         self._hooks = None
         if requires_grad:
             self.requires_grad_(True)
@@ -103,7 +103,7 @@ class Tensor:
         t._keep_grad = False
         t._node = node
         t._out_index = out_index
-        t._ver = [0]
+        t._ver = [0, 0]
         t._hooks = None
         return t
 
@@ -177,8 +177,10 @@ class Tensor:
     def _bump_version(self):
         """Record an in-place change of this tensor's values. Every write into a tensor's array
         goes through here, so a backward that saved the old values can tell (and raise)."""
-        self._ver[0] += 1
         INPLACE_WRITES[0] += 1
+        cell = self._ver  # [version, the write count at this tensor's last write]
+        cell[0] += 1
+        cell[1] = INPLACE_WRITES[0]
 
     def is_cpu(self):
         return self._backend.name == "cpu"

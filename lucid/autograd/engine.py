@@ -1,12 +1,15 @@
 """The graph walk: reverse-mode accumulation of gradients from outputs back to leaves.
 
 The walk is iterative (a 100k-node chain cannot hit a recursion limit) and visits each node once,
-in topological order, so a node used twice (``h * h``, a diamond) receives the sum of its
-gradients before it passes anything on. Gradients live in a local table keyed by node; ``.grad``
-is written only on leaves and on tensors that asked to keep theirs. Saved arrays are freed as the
-walk passes a node unless ``retain_graph``. A gradient whose shape differs from its tensor's is a
-bug in that op's backward: the engine raises, naming the op and both shapes, and never repairs it.
+in topological order (newest first, from a heap keyed by creation number), so a node used twice
+(``h * h``, a diamond) receives the sum of its gradients before it passes anything on. Gradients
+live in a local table keyed by node; ``.grad`` is written only on leaves and on tensors that
+asked to keep theirs. Saved arrays are freed as the walk passes a node unless ``retain_graph``.
+A gradient whose shape differs from its tensor's is a bug in that op's backward: the engine
+raises, naming the op and both shapes, and never repairs it.
 """
+
+from heapq import heappop, heappush
 
 from lucid._tensor import Tensor
 from lucid.backend import is_array
@@ -14,28 +17,6 @@ from lucid.autograd.grad_mode import _state
 from lucid.error import BackwardError
 
 __all__ = ["backward", "grad"]
-
-
-def _toposort(root_nodes):
-    """Every node reachable from ``root_nodes``, each before the nodes that made its inputs.
-
-    A node is always created after the nodes of its inputs, so sorting the reachable nodes by
-    creation number, newest first, is a topological order (and a cheap one to compute).
-    """
-    seen = set(root_nodes)
-    stack = list(seen)
-    while stack:
-        for parent in stack.pop().parents:
-            if parent is not None:
-                node = parent._node
-                if node is not None and node not in seen:
-                    seen.add(node)
-                    stack.append(node)
-    return sorted(seen, key=_creation_order, reverse=True)
-
-
-def _creation_order(node):
-    return node._seq
 
 
 def _accumulate(old, new):
@@ -63,6 +44,10 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
     """
     node_grads = {}
     leaf_grads = {}
+    # Nodes wait in a heap ordered by creation number, newest first. A node is always created
+    # after the nodes of its inputs, so by the time a node is popped every node that feeds a
+    # gradient into it has run: a topological order without a separate sort of the graph.
+    ready = []
     for root, g in zip(roots, root_grads):
         node = root._node
         if node is None:
@@ -71,7 +56,10 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
         else:
             if node._freed:
                 raise _freed_error(node)
-            slots = node_grads.setdefault(node, [None] * len(node._outs))
+            if node not in node_grads:
+                node_grads[node] = [None] * len(node._outs)
+                heappush(ready, (-node._seq, node))
+            slots = node_grads[node]
             slots[root._out_index] = _accumulate(slots[root._out_index], g)
 
     target_nodes = {}
@@ -81,10 +69,9 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
     found = {}
     watch_all = keep_all or bool(target_nodes)
 
-    for node in _toposort([r._node for r in roots if r._node is not None]):
-        grads = node_grads.pop(node, None)
-        if grads is None:
-            continue
+    while ready:
+        node = heappop(ready)[1]
+        grads = node_grads.pop(node)
         if node._freed:
             raise _freed_error(node)
         if node._watch or watch_all:
@@ -109,7 +96,7 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
             data = parent._data
             if g.shape != data.shape:
                 _check_shape(node, parent, g)
-            if g.dtype != data.dtype:  # undo type promotion: a grad has its input's dtype
+            if g.dtype is not data.dtype and g.dtype != data.dtype:  # undo type promotion
                 g = g.astype(data.dtype)
             pnode = parent._node
             if pnode is None:
@@ -121,6 +108,7 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
                     if pnode._freed:  # a new graph built on a tensor whose graph was freed
                         raise _freed_error(pnode)
                     slots = node_grads[pnode] = [None] * len(pnode._outs)
+                    heappush(ready, (-pnode._seq, pnode))
                 k = parent._out_index
                 slots[k] = g if slots[k] is None else slots[k] + g
         if not retain_graph:

@@ -62,12 +62,12 @@ class Function:
         requires_grad = False
         raw = []
         parents = []
-        versions = []
+        needs = []
         for arg in args:
             if isinstance(arg, Tensor):
                 raw.append(arg._data)
                 parents.append(arg)
-                versions.append(arg._ver[0])
+                needs.append(arg.requires_grad)
                 if backend is None:
                     backend = arg._backend
                 elif arg._backend is not backend:
@@ -79,7 +79,7 @@ class Function:
             else:
                 raw.append(arg)
                 parents.append(None)
-                versions.append(0)
+                needs.append(False)
         ctx = cls.__new__(cls)
         if backend is None:  # no Tensor among the inputs
             for arg in args:
@@ -116,26 +116,25 @@ class Function:
             t._keep_grad = False
             t._node = None
             t._out_index = 0
-            t._ver = [0]
+            t._ver = [0, 0]
             t._hooks = None
             outs = (t,)
         if requires_grad and _state["enabled"]:
             ctx.parents = parents
-            ctx.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
+            ctx.needs_input_grad = tuple(needs)
             ctx._seq = next(_sequence)
             nondiff = ctx._non_differentiable
-            refs = []
-            index = 0
-            for t in outs:
-                if not nondiff or not any([t._data is a for a in nondiff]):
-                    t.requires_grad = True
-                    t._node = ctx
-                    t._out_index = index
-                refs.append(weakref.ref(t))
-                index += 1
-            ctx._outs = refs
-            if ctx._saved:
-                ctx._saved_versions = versions
+            if multi or nondiff:
+                for index, t in enumerate(outs):
+                    if not nondiff or not any([t._data is a for a in nondiff]):
+                        t.requires_grad = True
+                        t._node = ctx
+                        t._out_index = index
+            else:
+                t.requires_grad = True
+                t._node = ctx
+            ctx._outs = [weakref.ref(t) for t in outs]
+            if ctx._saved:  # the in-place write count now: what saved_tensors compares with
                 ctx._writes = INPLACE_WRITES[0]
         return outs if multi else outs[0]
 
@@ -155,59 +154,55 @@ class Function:
         ctx._non_differentiable = arrays
 
     def _find(ctx, array):
-        """(tensor, version at save time) for a saved array that is an input or an output of this
-        op, or None for an intermediate (treated as a constant)."""
-        for p, version in zip(ctx.parents, ctx._saved_versions):
+        """The Tensor (input or output of this op) whose array was saved, or None for an
+        intermediate (treated as a constant)."""
+        for p in ctx.parents:
             if p is not None and p._data is array:
-                return p, version
+                return p
         for ref in ctx._outs:
             out = ref()
             # (an output changed in place since has moved to another node, and its version
             # counter says so: saved_tensors then raises instead of using the new values)
             if out is not None and out._data is array:
-                return out, 0
+                return out
         return None
 
     @property
     def saved_tensors(ctx):
         """The saved arrays; Tensors (that record a graph) while building a higher-order graph.
 
-        Raises if one of them was changed in place since it was saved (its version counter
-        moved), since the gradient would silently use the new values.
+        Raises if one of them was written in place after it was saved: each tensor's version
+        cell records the process-wide write count of its last write, and the node the count at
+        save time, so the gradient never silently uses the new values.
         """
         saved = ctx._saved
-        versions = ctx.__dict__.get("_saved_versions")
-        if versions is None:  # dual mode, nothing saved, or freed
+        writes = ctx.__dict__.get("_writes")
+        if writes is None:  # dual mode, nothing saved, or freed
             if ctx._freed:
                 raise BackwardError(
                     f"{type(ctx).__name__}: its saved tensors were freed by an earlier backward; "
                     "call backward(retain_graph=True) the first time to backward through a graph "
                     "twice")
             return saved
-        if not ctx._create_graph:  # the hot path: check versions, hand back the arrays
-            if ctx._writes == INPLACE_WRITES[0]:
-                return saved  # no in-place write anywhere since forward
-            for array in saved:
-                found = ctx._find(array)
-                if found is not None and found[0]._ver[0] != found[1]:
-                    ctx._raise_modified(array, *found)
+        unchanged = writes == INPLACE_WRITES[0]  # no in-place write anywhere since forward
+        if unchanged and not ctx._create_graph:
             return saved
         result = []
         for array in saved:
-            found = ctx._find(array)
-            if found is None:
+            tensor = ctx._find(array)
+            if tensor is None:
                 result.append(array)
                 continue
-            if found[0]._ver[0] != found[1]:
-                ctx._raise_modified(array, *found)
-            result.append(found[0])
-        return tuple(result)
+            if not unchanged and tensor._ver[1] > writes:
+                ctx._raise_modified(array, tensor)
+            result.append(tensor)
+        return tuple(result) if ctx._create_graph else saved
 
-    def _raise_modified(ctx, array, tensor, version):
+    def _raise_modified(ctx, array, tensor):
         raise BackwardError(
             f"one of the tensors needed by {type(ctx).__name__}.backward (shape "
-            f"{tuple(array.shape)}) was modified by an in-place operation: it is at version "
-            f"{tensor._ver[0]}, it was saved at version {version}. Use an out-of-place op "
+            f"{tuple(array.shape)}) was modified by an in-place operation after it was saved "
+            f"(it is now at version {tensor._ver[0]}). Use an out-of-place op "
             "(e.g. x = x + 1 instead of x.add_(1)) or clone() the tensor first")
 
     def parents_backend(ctx):

@@ -23,11 +23,19 @@ __all__ = [
 ]
 
 
+def _shape(x):
+    """The shape of an operand (a Python number has shape ())."""
+    return () if type(x) in _NUMBERS else x.shape
+
+
+_NUMBERS = (int, float, bool, complex)
+
+
 # ---------------------------------------------------------------------------- binary arithmetic
 class Add(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        ctx.shapes = (_shape(a), _shape(b))
         try:
             return a + b
         except ValueError:
@@ -40,7 +48,7 @@ class Add(Function):
 class Sub(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        ctx.shapes = (_shape(a), _shape(b))
         try:
             return a - b
         except ValueError:
@@ -134,7 +142,7 @@ class _Select(Function):
         except ValueError:
             raise broadcast_error(type(ctx).__name__.lower(), a, b) from None
         ctx.save_for_backward(a, b, out)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        ctx.shapes = (_shape(a), _shape(b))
         return out
 
     def backward(ctx, grad):
@@ -161,7 +169,7 @@ class FloorDivide(Function):
 
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        ctx.shapes = (_shape(a), _shape(b))
         try:
             return ctx.xp.floor_divide(a, b)
         except ValueError:
@@ -177,7 +185,7 @@ class Remainder(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # b may be a number
+        ctx.shapes = (_shape(a), _shape(b))  # b may be a number
         try:
             return ctx.xp.remainder(a, b)
         except ValueError:
@@ -193,7 +201,7 @@ class Arctan2(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))  # either may be a number
+        ctx.shapes = (_shape(a), _shape(b))  # either may be a number
         try:
             return ctx.xp.arctan2(a, b)
         except ValueError:
@@ -423,7 +431,7 @@ class Where(Function):
         a, b = promote(a, b)
         cond = cond.astype(bool) if cond.dtype.kind != "b" else cond
         ctx.cond = cond
-        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        ctx.shapes = (_shape(a), _shape(b))
         try:
             return ctx.xp.where(cond, a, b)
         except ValueError:
