@@ -35,6 +35,7 @@ from collections import namedtuple
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
+from lucid.autograd.grad_mode import grad_enabled
 from lucid.ops._util import promote
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -415,7 +416,9 @@ def _conv(input_, weight, bias, stride, padding, dilation, groups, n):
         raise ValueError(f"{fn}: the kernel {kernel} (dilation {dilation}) is larger than the "
                          f"padded input {tuple(x.shape[2:])} (padding {geom.padding})")
     args = (x, weight) if bias is None else (x, weight, bias)
-    y = ConvNd.apply(*args, geom=geom, groups=groups)
+    # without a graph (inference, no_grad) the columns die with the call: reuse the workspace
+    records = grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    y = ConvNd.apply(*args, geom=geom, groups=groups, transient=not records)
     return y.reshape(tuple(y.shape[1:])) if unbatched else y
 
 
