@@ -6,8 +6,10 @@ over its kernel offsets j. The loop runs over the prod(k) kernel offsets, never 
 positions: each step is one vectorised operation on an output-sized slab.
 
 - max:  y[o] = max_j x_pad[o s + j d], with the padding filled with -inf (Lucid 2 padded with
-  zeros, so an all-negative window at the border returned 0). The winning offset a[o] is kept;
-  the gradient adds G[o] at a[o] of window o (``WindowScatter``, the adjoint of ``WindowGather``).
+  zeros, so an all-negative window at the border returned 0). The gradient adds G[o] at the
+  first offset a[o] where window o reaches y[o] (PyTorch's tie rule), found in backward by
+  comparing slabs with y (``WindowScatter`` under create_graph, the adjoint of
+  ``WindowGather``).
 - avg:  y[o] = (sum_j x_pad[o s + j]) / n[o], with n[o] PyTorch's divisor (the window clipped to
   the padded input, or to the input itself when ``count_include_pad=False``, or
   ``divisor_override``); the gradient spreads G[o] / n[o] over window o (col2im).
