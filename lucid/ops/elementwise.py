@@ -55,7 +55,10 @@ class Sub(Function):
             raise broadcast_error("sub", a, b) from None
 
     def backward(ctx, grad):
-        return unbroadcast_pair(ctx, grad, -grad, *ctx.shapes)
+        need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
+        return (sum_to(grad, shape_a) if need_a else None,
+                sum_to(-grad, shape_b) if need_b else None)  # (x - 0.5 negates nothing)
 
 
 class Mul(Function):
