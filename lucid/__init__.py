@@ -20,6 +20,9 @@ from lucid import random, linalg, einops
 from lucid.random import rand, randn, randint  # PyTorch's top-level names
 from lucid import error
 from lucid.serialization import save, load, save_safetensors, load_safetensors
+from lucid import port, types  # Lucid 2's module names for serialization and the dtypes
+from lucid._flops import count_flops, flops_enabled
+from lucid._registry import register_model, models_registry, MODELS_REGISTRY_PATH
 
 # lowercase PyTorch-style dtype names
 float16, float32, float64 = Float16, Float32, Float64
@@ -57,3 +60,7 @@ pow = ops.power
 subtract = ops.sub
 absolute = ops.abs
 manual_seed = random.seed
+
+# Lucid 2 imports nn with the package (``import lucid; lucid.nn.Linear``). Last: nn builds on
+# everything above.
+from lucid import nn  # noqa: E402

@@ -623,6 +623,26 @@ class Tensor:
     def mT(self):
         return _ops.swapaxes(self, -1, -2)
 
+    def t(self):
+        """PyTorch's ``t()``: the transpose of a tensor of at most 2 axes (0-d and 1-D: itself)."""
+        if self._data.ndim > 2:
+            raise ValueError(f"t() expects a tensor of at most 2 axes, got shape {self.shape}; "
+                             "use transpose(axes) or mT")
+        return self if self._data.ndim < 2 else _ops.transpose(self)
+
+    @property
+    def flops(self):
+        """The FLOPs of the ops in this tensor's graph that ran inside ``lucid.count_flops()``
+        (0 outside it; see ``lucid._flops`` for the estimates and limits)."""
+        from lucid import _flops
+        return _flops.graph_flops(self)
+
+    def mlx(self):
+        """Lucid 2's conversion to an MLX array (Apple silicon). This Lucid has no MLX backend."""
+        raise NotImplementedError(
+            "Tensor.mlx(): Lucid has no MLX backend (its devices are 'cpu' (NumPy) and 'gpu' "
+            "(CuPy)); use .numpy() for a host array")
+
     def expand(self, *sizes):
         return _ops.expand(self, *sizes)
 

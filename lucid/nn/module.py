@@ -13,7 +13,8 @@ from lucid.autograd.grad_mode import no_grad
 from lucid.backend import canonical_device, get_backend, to_numpy_dtype, to_host
 from lucid.nn.parameter import Parameter, Buffer
 
-__all__ = ["Module", "IncompatibleKeys", "StateDictError"]
+__all__ = ["Module", "IncompatibleKeys", "StateDictError", "auto_repr",
+           "set_state_dict_pass_attr"]
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -48,6 +49,7 @@ class Module:
     ``forward``. Calling the module runs forward hooks around ``forward``."""
 
     _hook_ids = 0
+    _state_dict_pass_attr = frozenset()  # names left out of state_dict (set_state_dict_pass_attr)
 
     def __init__(self):
         d = self.__dict__
@@ -352,14 +354,15 @@ class Module:
         then each child's, in registration order. Values are the raw arrays (Lucid's form), or
         the Tensors themselves with ``keep_vars=True``."""
         destination = OrderedDict() if destination is None else destination
+        passed = self._state_dict_pass_attr
         for name, p in self._parameters.items():
-            if p is not None:
+            if p is not None and name not in passed:
                 destination[prefix + name] = p if keep_vars else p._data
         for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
+            if b is not None and name not in self._non_persistent and name not in passed:
                 destination[prefix + name] = b if keep_vars else b._data
         for name, child in self._modules.items():
-            if child is not None:
+            if child is not None and name not in passed:
                 child.state_dict(destination, prefix + name + ".", keep_vars)
         return destination
 
@@ -432,6 +435,28 @@ class Module:
                 return main + lines[0] + ")"
             main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+def auto_repr(*attr_names):
+    """Class decorator (Lucid's): the module's ``extra_repr`` lists ``name=value`` for each of
+    ``attr_names``, e.g. ``@auto_repr("in_channels", "reduction")`` gives
+    ``SEModule(in_channels=64, reduction=16, ...)``."""
+    def wrap(cls):
+        def extra_repr(self):
+            return ", ".join(f"{name}={getattr(self, name, None)}" for name in attr_names)
+        cls.extra_repr = extra_repr
+        return cls
+    return wrap
+
+
+def set_state_dict_pass_attr(*attr_names):
+    """Class decorator (Lucid's): leave the parameters, buffers or sub-modules named
+    ``attr_names`` (own attributes of the class's instances) out of ``state_dict``, and so out
+    of what ``load_state_dict`` expects, e.g. a cache kept as a buffer."""
+    def wrap(cls):
+        cls._state_dict_pass_attr = frozenset(attr_names)
+        return cls
+    return wrap
 
 
 def _move_grad(grad, new):

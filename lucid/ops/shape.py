@@ -80,9 +80,15 @@ class Reshape(Function):
         return grad.reshape(ctx.in_shape)
 
 
-def reshape(a, /, *shape):
-    """The same values in a new shape (one size may be -1)."""
-    shape = _shape_arg(shape)
+def reshape(a, /, *sizes, shape=None):
+    """The same values in a new shape (one size may be -1): ``reshape(a, 2, 3)``,
+    ``reshape(a, (2, 3))`` or Lucid's ``reshape(a, shape=(2, 3))``."""
+    if shape is None:
+        shape = _shape_arg(sizes)
+    elif sizes:
+        raise TypeError(f"reshape: shape given twice ({sizes} and shape={shape})")
+    else:
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
     if tuple(a.shape) == shape:
         return a
     return Reshape.apply(a, shape=shape)
