@@ -38,13 +38,14 @@ class _Size(int):
 
 
 def _infer_array(data, dtype, backend):
-    """An array of ``backend`` from Python data, with PyTorch's dtype inference."""
+    """A new array of ``backend`` from Python data or an array (whose values are copied, as
+    ``torch.tensor`` does), with PyTorch's dtype inference."""
     if dtype is not None:
-        return backend.asarray(data, dtype=_dtypes.to_numpy_dtype(dtype))
+        return _owned(backend.asarray(data, dtype=_dtypes.to_numpy_dtype(dtype)), data)
     if _backend.is_array(data):
-        return backend.asarray(data)
+        return _owned(backend.asarray(data), data)
     if hasattr(data, "__array__") or hasattr(data, "__array_namespace__"):  # host NumPy etc.
-        array = backend.asarray(data)
+        array = _owned(backend.asarray(data), data)
         if array.dtype not in _dtypes._BY_NUMPY:
             raise TypeError(f"unsupported dtype {array.dtype}")
         return array
@@ -59,11 +60,19 @@ def _infer_array(data, dtype, backend):
     raise TypeError(f"cannot make a Tensor from {type(data).__name__} (dtype {array.dtype})")
 
 
+def _owned(array, source):
+    """``array``, copied if it is (or views) the caller's ``source`` array."""
+    if array is source or getattr(array, "base", None) is not None:
+        return array.copy()
+    return array
+
+
 class Tensor:
     """A multi-dimensional array with reverse-mode autograd.
 
     ``Tensor(data, requires_grad=False, keep_grad=False, dtype=None, device="cpu")``. ``data`` may
-    be a scalar, a (nested) list, a NumPy/CuPy array or a Tensor (whose values are copied).
+    be a scalar, a (nested) list, a NumPy/CuPy array or a Tensor; its values are copied, so later
+    changes to the caller's array never reach the tensor (``t.data = array`` shares instead).
     Python floats become float32 (the default dtype), ints int64, bools bool; arrays keep their
     dtype. ``keep_grad=True`` keeps ``.grad`` on a tensor that an op produced (``retain_grad``).
     """
@@ -941,6 +950,54 @@ class Tensor:
 
     def relu_(self):
         return self._inplace(_ops.relu(self))
+
+    # Lucid 2.15's in-place names: the op of the same name, written back into self
+    def sigmoid_(self):
+        return self._inplace(_ops.sigmoid(self))
+
+    def tanh_(self):
+        return self._inplace(_ops.tanh(self))
+
+    def log2_(self):
+        return self._inplace(_ops.log2(self))
+
+    def square_(self):
+        return self._inplace(_ops.square(self))
+
+    def cube_(self):
+        return self._inplace(_ops.cube(self))
+
+    def sin_(self):
+        return self._inplace(_ops.sin(self))
+
+    def cos_(self):
+        return self._inplace(_ops.cos(self))
+
+    def tan_(self):
+        return self._inplace(_ops.tan(self))
+
+    def sign_(self):
+        return self._inplace(_ops.sign(self))
+
+    def reciprocal_(self):
+        return self._inplace(_ops.reciprocal(self))
+
+    def round_(self, decimals=0):
+        return self._inplace(_ops.round(self, decimals=decimals))
+
+    def floor_(self):
+        return self._inplace(_ops.floor(self))
+
+    def ceil_(self):
+        return self._inplace(_ops.ceil(self))
+
+    def maximum_(self, other):
+        return self._inplace(_ops.maximum(self, other))
+
+    def minimum_(self, other):
+        return self._inplace(_ops.minimum(self, other))
+
+    power_ = pow_
 
     def zero_(self):
         return self.fill_(0)

@@ -516,3 +516,29 @@ def test_integer_tensor_dtypes_match_torch(expr):
     theirs = eval(expr, {"L": torch.tensor})
     assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("sigmoid_", lambda a: 1 / (1 + np.exp(-a))), ("tanh_", np.tanh), ("square_", np.square),
+    ("cube_", lambda a: a ** 3), ("sin_", np.sin), ("cos_", np.cos), ("tan_", np.tan),
+    ("sign_", np.sign), ("reciprocal_", lambda a: 1 / a), ("floor_", np.floor),
+    ("ceil_", np.ceil), ("round_", np.round), ("log2_", lambda a: np.log2(np.abs(a))),
+])
+def test_lucid_in_place_names(name, reference):
+    values = np.array([[0.3, -1.7], [2.2, 0.9]])
+    if name == "log2_":
+        values = np.abs(values)
+    t = lucid.Tensor(values)
+    before = t.data
+    out = getattr(t, name)()
+    assert out is t and t.data is before and t._version == 1  # written into the same array
+    np.testing.assert_allclose(t.numpy(), reference(values), rtol=1e-6)
+
+
+def test_in_place_maximum_minimum_power():
+    t = lucid.Tensor([1.0, -2.0, 3.0])
+    t.maximum_(0.0)
+    np.testing.assert_array_equal(t.numpy(), [1.0, 0.0, 3.0])
+    t.minimum_(lucid.Tensor([0.5, 0.5, 0.5]))
+    t.power_(2)
+    np.testing.assert_allclose(t.numpy(), [0.25, 0.0, 0.25])
