@@ -15,6 +15,10 @@ from lucid.backend import dtypes as _dtypes
 
 __all__ = ["Tensor", "tensor", "to_tensor"]
 
+# The version cell of a tensor never written in place: (version, write count of the last write).
+# Shared and immutable, so new tensors allocate nothing; the first write gives a tensor its own.
+_FRESH = (0, 0)
+
 # How many in-place writes the process has made so far. While it has not moved since a node
 # saved its inputs, none of them can have changed, and backward skips the per-tensor check.
 INPLACE_WRITES = [0]
@@ -96,7 +100,7 @@ class Tensor:
         self._keep_grad = bool(keep_grad)
         self._node = None
         self._out_index = 0
-        self._ver = [0, 0]
+        self._ver = _FRESH
         self._hooks = None
         if requires_grad:
             self.requires_grad_(True)
@@ -112,7 +116,7 @@ class Tensor:
         t._keep_grad = False
         t._node = node
         t._out_index = out_index
-        t._ver = [0, 0]
+        t._ver = _FRESH
         t._hooks = None
         return t
 
@@ -188,6 +192,8 @@ class Tensor:
         goes through here, so a backward that saved the old values can tell (and raise)."""
         INPLACE_WRITES[0] += 1
         cell = self._ver  # [version, the write count at this tensor's last write]
+        if cell is _FRESH:
+            cell = self._ver = [0, 0]
         cell[0] += 1
         cell[1] = INPLACE_WRITES[0]
 
@@ -265,6 +271,8 @@ class Tensor:
     def detach(self):
         """A tensor sharing this one's values, outside the graph (PyTorch's semantics)."""
         t = Tensor._make(self._data, self._backend, False, None, 0)
+        if self._ver is _FRESH:  # the two share one counter: give it one to share
+            self._ver = [0, 0]
         t._ver = self._ver
         return t
 

@@ -27,7 +27,7 @@ graph of their own, which can be differentiated again. No op needs a second copy
 import itertools
 import weakref
 
-from lucid._tensor import Tensor, INPLACE_WRITES
+from lucid._tensor import Tensor, INPLACE_WRITES, _FRESH
 from lucid.autograd.grad_mode import _state
 from lucid.backend import backend_of, is_array, is_raw
 from lucid.error import BackwardError, DeviceMismatchError
@@ -116,7 +116,7 @@ class Function:
             t._keep_grad = False
             t._node = None
             t._out_index = 0
-            t._ver = [0, 0]
+            t._ver = _FRESH
             t._hooks = None
             outs = (t,)
         if requires_grad and _state["enabled"]:
