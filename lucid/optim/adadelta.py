@@ -1,7 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and updates (Zeiler)."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import Optimizer, check_nonnegative, signed_grad
+from lucid.optim.optimizer import Optimizer, begin_step, check_nonnegative, signed_grad
 
 __all__ = ["Adadelta"]
 
@@ -37,11 +37,7 @@ class Adadelta(Optimizer):
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         rho, eps = group["rho"], group["eps"]
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(param)
-            state["acc_delta"] = xp.zeros_like(param)
-        state["step"] += 1
+        begin_step(state, param, "square_avg", "acc_delta")
         v, u = state["square_avg"], state["acc_delta"]
 
         d = signed_grad(param, grad, group["weight_decay"], group["maximize"])

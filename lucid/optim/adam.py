@@ -1,13 +1,13 @@
 """Adam: adaptive moment estimation (Kingma & Ba, 2015), with AMSGrad and weight decay."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import (Optimizer, check_betas, check_nonnegative, lerp_,
-                                   signed_grad)
+from lucid.optim._adam_family import AdamFamily, decayed_grad
+from lucid.optim.optimizer import begin_step, lerp_
 
 __all__ = ["Adam"]
 
 
-class Adam(Optimizer):
+class Adam(AdamFamily):
     r"""Adam (PyTorch's formulation).
 
     With learning rate γ, betas (β₁, β₂), weight decay λ and step count t::
@@ -30,30 +30,14 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _validate(self, group):
-        super()._validate(group)
-        check_betas(group.get("betas", (0.9, 0.999)))
-        check_nonnegative("epsilon value", group.get("eps", 0.0))
-        check_nonnegative("weight_decay value", group.get("weight_decay", 0.0))
-
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param)
-            state["exp_avg_sq"] = xp.zeros_like(param)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(param)
-        state["step"] += 1
-        t = state["step"]
+        t = begin_step(state, param, "exp_avg", "exp_avg_sq",
+                       "max_exp_avg_sq" if group["amsgrad"] else None)
         m, v = state["exp_avg"], state["exp_avg_sq"]
 
-        decoupled = group["decoupled_weight_decay"]
-        if decoupled and group["weight_decay"]:
-            param *= 1.0 - lr * group["weight_decay"]
-        d = signed_grad(param, grad, 0.0 if decoupled else group["weight_decay"],
-                        group["maximize"])  # g; then reused as scratch
+        d = decayed_grad(param, grad, group)  # g; then reused as scratch
 
         lerp_(m, d, 1.0 - beta1)
         xp.multiply(d, d, out=d)

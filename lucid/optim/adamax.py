@@ -1,13 +1,13 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import (Optimizer, check_betas, check_nonnegative, lerp_,
-                                   signed_grad)
+from lucid.optim._adam_family import AdamFamily
+from lucid.optim.optimizer import begin_step, lerp_, signed_grad
 
 __all__ = ["Adamax"]
 
 
-class Adamax(Optimizer):
+class Adamax(AdamFamily):
     r"""Adamax (Kingma & Ba, 2015, section 7; PyTorch's formulation).
 
     With learning rate γ, betas (β₁, β₂), weight decay λ and step count t::
@@ -27,20 +27,10 @@ class Adamax(Optimizer):
                         maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate(self, group):
-        super()._validate(group)
-        check_betas(group.get("betas", (0.9, 0.999)))
-        check_nonnegative("epsilon value", group.get("eps", 0.0))
-        check_nonnegative("weight_decay value", group.get("weight_decay", 0.0))
-
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param)
-            state["exp_inf"] = xp.zeros_like(param)
-        state["step"] += 1
+        t = begin_step(state, param, "exp_avg", "exp_inf")
         m, u = state["exp_avg"], state["exp_inf"]
 
         d = signed_grad(param, grad, group["weight_decay"], group["maximize"])
@@ -51,5 +41,5 @@ class Adamax(Optimizer):
         xp.maximum(u, d, out=u)
 
         xp.divide(m, u, out=d)
-        d *= lr / (1.0 - beta1 ** state["step"])
+        d *= lr / (1.0 - beta1 ** t)
         param -= d

@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent (Polyak & Juditsky, 1992)."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import Optimizer, check_nonnegative, signed_grad
+from lucid.optim.optimizer import Optimizer, begin_step, check_nonnegative, signed_grad
 
 __all__ = ["ASGD"]
 
@@ -38,13 +38,8 @@ class ASGD(Optimizer):
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         lr, lambd, alpha = group["lr"], group["lambd"], group["alpha"]
-        if not state:
-            state["step"] = 0
-            state["eta"] = float(lr)
-            state["mu"] = 1.0
-            state["ax"] = xp.zeros_like(param)
-        state["step"] += 1
-        t, eta, mu, ax = state["step"], state["eta"], state["mu"], state["ax"]
+        t = begin_step(state, param, "ax", eta=float(lr), mu=1.0)
+        eta, mu, ax = state["eta"], state["mu"], state["ax"]
 
         d = signed_grad(param, grad, group["weight_decay"], group["maximize"])
         param *= 1.0 - lambd * eta

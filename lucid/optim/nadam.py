@@ -1,13 +1,13 @@
 """NAdam: Adam with Nesterov momentum (Dozat, 2016)."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import (Optimizer, check_betas, check_nonnegative, lerp_,
-                                   signed_grad)
+from lucid.optim._adam_family import AdamFamily, decayed_grad
+from lucid.optim.optimizer import begin_step, check_nonnegative, lerp_
 
 __all__ = ["NAdam"]
 
 
-class NAdam(Optimizer):
+class NAdam(AdamFamily):
     r"""NAdam (PyTorch's formulation, with Dozat's momentum schedule).
 
     With learning rate γ, betas (β₁, β₂), momentum decay ψ, weight decay λ and step count t::
@@ -34,28 +34,15 @@ class NAdam(Optimizer):
 
     def _validate(self, group):
         super()._validate(group)
-        check_betas(group.get("betas", (0.9, 0.999)))
-        check_nonnegative("epsilon value", group.get("eps", 0.0))
-        check_nonnegative("weight_decay value", group.get("weight_decay", 0.0))
         check_nonnegative("momentum_decay value", group.get("momentum_decay", 0.0))
 
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = xp.zeros_like(param)
-            state["exp_avg_sq"] = xp.zeros_like(param)
-        state["step"] += 1
-        t = state["step"]
+        t = begin_step(state, param, "exp_avg", "exp_avg_sq", mu_product=1.0)
         m, v = state["exp_avg"], state["exp_avg_sq"]
 
-        decoupled = group["decoupled_weight_decay"]
-        if decoupled and group["weight_decay"]:
-            param *= 1.0 - lr * group["weight_decay"]
-        d = signed_grad(param, grad, 0.0 if decoupled else group["weight_decay"],
-                        group["maximize"])
+        d = decayed_grad(param, grad, group)
 
         psi = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))

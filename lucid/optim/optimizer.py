@@ -285,6 +285,26 @@ def check_betas(betas):
                              f"(must be in [0, 1))")
 
 
+def begin_step(state, param, *zeros, **scalars):
+    """Count one more step in a parameter's ``state`` and return the count t (1 on the first).
+
+    On the first step (``state`` still empty) the state is created first, in this order:
+    ``step = 0``, the ``scalars`` (``name=value``), then a zero array shaped like ``param`` for
+    each name in ``zeros`` (the moment estimates, which start at 0). A name given as None is
+    skipped, for a buffer that only some settings keep (``"max_exp_avg_sq" if amsgrad else
+    None``).
+    """
+    if not state:
+        state["step"] = 0
+        state.update(scalars)
+        xp = xp_of(param)
+        for name in zeros:
+            if name is not None:
+                state[name] = xp.zeros_like(param)
+    state["step"] += 1
+    return state["step"]
+
+
 def signed_grad(param, grad, weight_decay=0.0, maximize=False):
     """A new array ``d = ±grad + weight_decay * param`` (``-grad`` when maximizing).
 

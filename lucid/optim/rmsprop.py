@@ -1,7 +1,7 @@
 """RMSprop: divide the gradient by a running root mean square (Hinton, 2012)."""
 
 from lucid.backend import xp_of
-from lucid.optim.optimizer import Optimizer, check_nonnegative, lerp_, signed_grad
+from lucid.optim.optimizer import Optimizer, begin_step, check_nonnegative, lerp_, signed_grad
 
 __all__ = ["RMSprop"]
 
@@ -39,14 +39,9 @@ class RMSprop(Optimizer):
     def update_param(self, param, grad, state, group):
         xp = xp_of(param)
         lr, alpha, momentum = group["lr"], group["alpha"], group["momentum"]
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(param)
-            if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(param)
-            if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(param)
-        state["step"] += 1
+        begin_step(state, param, "square_avg",
+                   "momentum_buffer" if momentum > 0 else None,
+                   "grad_avg" if group["centered"] else None)
         v = state["square_avg"]
 
         d = signed_grad(param, grad, group["weight_decay"], group["maximize"])
