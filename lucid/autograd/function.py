@@ -210,11 +210,10 @@ class Function:
 
     def release(ctx):
         """Free what backward needed (called by the engine unless retain_graph): the saved
-        arrays, every attribute the op stored, and the links to the inputs."""
-        seq = ctx.__dict__.get("_seq", -1)
+        arrays, every attribute the op stored, and the links to the inputs. A later walk that
+        reaches this node raises, telling the user to pass retain_graph=True."""
         ctx.__dict__.clear()
         ctx._freed = True
-        ctx._seq = seq  # a later walk that reaches this node sorts it, then raises "freed"
 
     # ---------------------------------------------------------------- hooks on outputs
     def _add_hook(ctx, index, fn):

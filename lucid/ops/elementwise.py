@@ -32,23 +32,26 @@ _NUMBERS = (int, float, bool, complex)
 
 
 # ---------------------------------------------------------------------------- binary arithmetic
+# Add and Sub save nothing: an input that needs a gradient is a Tensor (a parent), and its
+# shape, which the broadcast gradient is summed back to, is read from it.
 class Add(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (_shape(a), _shape(b))
         try:
             return a + b
         except ValueError:
             raise broadcast_error("add", a, b) from None
 
     def backward(ctx, grad):
-        return unbroadcast_pair(ctx, grad, grad, *ctx.shapes)
+        need_a, need_b = ctx.needs_input_grad
+        a, b = ctx.parents
+        return (sum_to(grad, a.shape) if need_a else None,
+                sum_to(grad, b.shape) if need_b else None)
 
 
 class Sub(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (_shape(a), _shape(b))
         try:
             return a - b
         except ValueError:
@@ -56,9 +59,9 @@ class Sub(Function):
 
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        shape_a, shape_b = ctx.shapes
-        return (sum_to(grad, shape_a) if need_a else None,
-                sum_to(-grad, shape_b) if need_b else None)  # (x - 0.5 negates nothing)
+        a, b = ctx.parents
+        return (sum_to(grad, a.shape) if need_a else None,
+                sum_to(-grad, b.shape) if need_b else None)  # (x - 0.5 negates nothing)
 
 
 class Mul(Function):
