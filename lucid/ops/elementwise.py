@@ -36,7 +36,8 @@ _NUMBERS = (int, float, bool, complex)
 # shape, which the broadcast gradient is summed back to, is read from it.
 class Add(Function):
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # else nothing to promote
+            a, b = promote(a, b)
         try:
             return a + b
         except ValueError:
@@ -51,7 +52,8 @@ class Add(Function):
 
 class Sub(Function):
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # else nothing to promote
+            a, b = promote(a, b)
         try:
             return a - b
         except ValueError:
@@ -66,7 +68,8 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # else nothing to promote
+            a, b = promote(a, b)
         # Keep only what the gradients can need: next to a Python number (which never needs a
         # gradient) the other operand's values are not needed, so y.mul_(3) may overwrite them.
         # None then also means "same shape as the output".
@@ -90,7 +93,8 @@ class Mul(Function):
 
 class Div(Function):
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # else nothing to promote
+            a, b = promote(a, b)
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and (
                 getattr(b, "dtype", None) is None or b.dtype.kind in "biu"):
             # true division of integers gives the default float, as in PyTorch (both operands
