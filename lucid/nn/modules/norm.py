@@ -25,6 +25,28 @@ def _normalized_shape(normalized_shape):
     return tuple(int(n) for n in normalized_shape)
 
 
+def _register_affine(module, shape, affine, bias, device, dtype):
+    """Give ``module`` its learnable scale ``weight`` (init 1) and shift ``bias`` (init 0), both
+    of ``shape``, when ``affine``; ``bias=False`` keeps only the scale. What is not kept is
+    registered as None (as in PyTorch), so ``layer.bias is None`` can be asked of any layer."""
+    if affine:
+        module.weight = Parameter(ones(shape, dtype=dtype, device=device))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(zeros(shape, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    """weight <- 1 and bias <- 0, for those ``module`` keeps."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """What batch and instance norm share: per-channel ``weight`` (init 1) and ``bias`` (init
     0) of shape (C,) when ``affine`` (``bias=False`` keeps only the weight), and the buffers
@@ -45,15 +67,7 @@ class _NormBase(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         device = device or "cpu"
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
@@ -74,10 +88,7 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input(self, x):
         if not isinstance(x, Tensor):
@@ -212,22 +223,11 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        device = device or "cpu"
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, device or "cpu",
+                         dtype)
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x):
         dims = self.normalized_shape
@@ -257,22 +257,10 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        device = device or "cpu"
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, device or "cpu", dtype)
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
