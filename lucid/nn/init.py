@@ -152,6 +152,18 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", ge
     return uniform_(tensor, -bound, bound, generator)
 
 
+def init_linear_like_(weight, bias=None):
+    """PyTorch's default init of a Linear or convolution layer, in place: W by
+    ``kaiming_uniform_(a=sqrt(5))``, which is exactly U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and
+    the bias (if not None) from the same U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in of W's
+    (out, in, *kernel) layout; a layer with fan_in 0 gets a zero bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     fan = _fan(tensor, mode)

@@ -6,8 +6,6 @@ W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and b 
 bound, with fan_in = weight.shape[1] * prod(kernel_size).
 """
 
-import math
-
 from lucid.nn import functional as F
 from lucid.nn import init
 from lucid.nn.functional._conv import ntuple
@@ -72,12 +70,7 @@ class _ConvBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.init_linear_like_(self.weight, self.bias)  # U(±1/sqrt(fan_in)), PyTorch's default
 
     def _check_channels(self, x):
         n = self._n

@@ -74,11 +74,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) gives exactly U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.init_linear_like_(self.weight, self.bias)  # U(±1/sqrt(in_features)) for both
 
     def forward(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
