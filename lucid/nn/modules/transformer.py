@@ -65,10 +65,21 @@ def _seq_first(x, batch_first):
 
 
 class _Layer(Module):
-    """What encoder and decoder layers share: the feed-forward block and the settings."""
+    """What encoder and decoder layers share: the settings, self-attention, the feed-forward
+    block and one LayerNorm and one Dropout per sub-layer (2 for the encoder; the decoder,
+    ``_cross_attention = True``, adds cross-attention to ``memory`` and a third pair).
 
-    def _build_common(self, d_model, num_heads, dim_feedforward, dropout, activation,
-                      layer_norm_eps, batch_first, norm_first, bias, device, dtype):
+    Sub-modules are created in PyTorch's order, so parameters() and state_dict() list them as
+    PyTorch does.
+    """
+
+    _cross_attention = False
+
+    def __init__(self, d_model, num_heads=None, dim_feedforward=2048, dropout=0.1,
+                 activation=F.relu, layer_norm_eps=1e-5, batch_first=True, norm_first=False,
+                 bias=True, device=None, dtype=None, *, nhead=None):
+        super().__init__()
+        num_heads = _heads(num_heads, nhead)
         if d_model <= 0 or dim_feedforward <= 0:
             raise ValueError(f"d_model and dim_feedforward must be positive, got {d_model} and "
                              f"{dim_feedforward}")
@@ -77,15 +88,23 @@ class _Layer(Module):
         self.d_model, self.num_heads = d_model, num_heads
         self.batch_first, self.norm_first = batch_first, norm_first
         self.activation = _activation(activation)
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias,
-                                            device=device, dtype=dtype)
-        return dict(bias=bias, device=device, dtype=dtype), dict(eps=layer_norm_eps, bias=bias,
-                                                                 device=device, dtype=dtype)
-
-    def _build_ff(self, d_model, dim_feedforward, dropout, linear_kw):
+        attn_kw = dict(dropout=dropout, bias=bias, device=device, dtype=dtype)
+        self.self_attn = MultiHeadAttention(d_model, num_heads, **attn_kw)
+        if self._cross_attention:
+            self.multihead_attn = MultiHeadAttention(d_model, num_heads, **attn_kw)
+        linear_kw = dict(bias=bias, device=device, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, **linear_kw)
         self.dropout = _dropout.Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, **linear_kw)
+        norm_kw = dict(eps=layer_norm_eps, bias=bias, device=device, dtype=dtype)
+        self.norm1 = _norm.LayerNorm(d_model, **norm_kw)
+        self.norm2 = _norm.LayerNorm(d_model, **norm_kw)
+        if self._cross_attention:
+            self.norm3 = _norm.LayerNorm(d_model, **norm_kw)
+        self.dropout1 = _dropout.Dropout(dropout)
+        self.dropout2 = _dropout.Dropout(dropout)
+        if self._cross_attention:
+            self.dropout3 = _dropout.Dropout(dropout)
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
         x = self.self_attn(x, x, x, key_padding_mask=key_padding_mask, attn_mask=attn_mask,
@@ -112,21 +131,11 @@ class TransformerEncoderLayer(_Layer):
     src: (N, L, d_model) -> (N, L, d_model). ``num_heads`` (PyTorch: ``nhead``) heads; ``dropout``
     on the attention weights, after each block and inside the feed-forward block; ``activation``
     "relu", "gelu" or a callable.
-    """
 
-    def __init__(self, d_model, num_heads=None, dim_feedforward=2048, dropout=0.1,
-                 activation=F.relu, layer_norm_eps=1e-5, batch_first=True, norm_first=False,
-                 bias=True, device=None, dtype=None, *, nhead=None):
-        super().__init__()
-        num_heads = _heads(num_heads, nhead)
-        linear_kw, norm_kw = self._build_common(d_model, num_heads, dim_feedforward, dropout,
-                                                activation, layer_norm_eps, batch_first,
-                                                norm_first, bias, device, dtype)
-        self._build_ff(d_model, dim_feedforward, dropout, linear_kw)
-        self.norm1 = _norm.LayerNorm(d_model, **norm_kw)
-        self.norm2 = _norm.LayerNorm(d_model, **norm_kw)
-        self.dropout1 = _dropout.Dropout(dropout)
-        self.dropout2 = _dropout.Dropout(dropout)
+    ``TransformerEncoderLayer(d_model, num_heads, dim_feedforward=2048, dropout=0.1,
+    activation=F.relu, layer_norm_eps=1e-5, batch_first=True, norm_first=False, bias=True,
+    device=None, dtype=None, *, nhead=None)``.
+    """
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         self._check(src, "src")
@@ -144,27 +153,11 @@ class TransformerDecoderLayer(_Layer):
     """Masked self-attention, cross-attention to the encoder's ``memory``, then a feed-forward
     block; each with a residual connection and LayerNorm (post- or pre-norm).
 
-    tgt: (N, T, d_model), memory: (N, S, d_model) -> (N, T, d_model). Options as in
+    tgt: (N, T, d_model), memory: (N, S, d_model) -> (N, T, d_model). Arguments as in
     ``TransformerEncoderLayer``.
     """
 
-    def __init__(self, d_model, num_heads=None, dim_feedforward=2048, dropout=0.1,
-                 activation=F.relu, layer_norm_eps=1e-5, batch_first=True, norm_first=False,
-                 bias=True, device=None, dtype=None, *, nhead=None):
-        super().__init__()
-        num_heads = _heads(num_heads, nhead)
-        linear_kw, norm_kw = self._build_common(d_model, num_heads, dim_feedforward, dropout,
-                                                activation, layer_norm_eps, batch_first,
-                                                norm_first, bias, device, dtype)
-        self.multihead_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias,
-                                                 device=device, dtype=dtype)
-        self._build_ff(d_model, dim_feedforward, dropout, linear_kw)
-        self.norm1 = _norm.LayerNorm(d_model, **norm_kw)
-        self.norm2 = _norm.LayerNorm(d_model, **norm_kw)
-        self.norm3 = _norm.LayerNorm(d_model, **norm_kw)
-        self.dropout1 = _dropout.Dropout(dropout)
-        self.dropout2 = _dropout.Dropout(dropout)
-        self.dropout3 = _dropout.Dropout(dropout)
+    _cross_attention = True
 
     def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, memory, memory, key_padding_mask=key_padding_mask,
