@@ -378,12 +378,23 @@ def _conv_padding(padding, kernel, stride, dilation, n, fn):
     return tuple((p, p) for p in pads)
 
 
-def _check_groups(groups, in_ch, out_ch, fn):
+def _check_groups(groups, fn):
     if not isinstance(groups, int) or groups <= 0:
         raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
-    if in_ch % groups or out_ch % groups:
-        raise ValueError(f"{fn}: in_channels ({in_ch}) and out_channels ({out_ch}) must both be "
-                         f"divisible by groups ({groups})")
+
+
+def _check_bias(bias, out_ch, fn):
+    if bias is not None and tuple(bias.shape) != (out_ch,):
+        raise ValueError(f"{fn}: bias must have shape ({out_ch},), got {tuple(bias.shape)}")
+
+
+def _stride_dilation(stride, dilation, n, fn):
+    """``stride`` and ``dilation`` as n-tuples, both checked positive."""
+    stride = ntuple(stride, n, "stride")
+    dilation = ntuple(dilation, n, "dilation")
+    _positive(stride, "stride", fn)
+    _positive(dilation, "dilation", fn)
+    return stride, dilation
 
 
 def _conv(input_, weight, bias, stride, padding, dilation, groups, n):
@@ -392,8 +403,7 @@ def _conv(input_, weight, bias, stride, padding, dilation, groups, n):
     if weight.ndim != n + 2:
         raise ValueError(f"{fn}: the weight must be {n + 2}-D (C_out, C_in/groups, {_axes(n)}), "
                          f"got shape {tuple(weight.shape)}")
-    if not isinstance(groups, int) or groups <= 0:
-        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    _check_groups(groups, fn)
     out_ch, kernel = weight.shape[0], tuple(weight.shape[2:])
     expected = weight.shape[1] * groups
     if x.shape[1] != expected:
@@ -403,12 +413,8 @@ def _conv(input_, weight, bias, stride, padding, dilation, groups, n):
     if out_ch % groups:
         raise ValueError(f"{fn}: the weight's {out_ch} output channels are not divisible by "
                          f"groups={groups}")
-    if bias is not None and tuple(bias.shape) != (out_ch,):
-        raise ValueError(f"{fn}: bias must have shape ({out_ch},), got {tuple(bias.shape)}")
-    stride = ntuple(stride, n, "stride")
-    dilation = ntuple(dilation, n, "dilation")
-    _positive(stride, "stride", fn)
-    _positive(dilation, "dilation", fn)
+    _check_bias(bias, out_ch, fn)
+    stride, dilation = _stride_dilation(stride, dilation, n, fn)
     geom = Geometry(kernel, stride, _conv_padding(padding, kernel, stride, dilation, n, fn),
                     dilation)
     out = out_size(x.shape[2:], geom)
@@ -429,8 +435,7 @@ def _conv_transpose(input_, weight, bias, stride, padding, output_padding, group
     if weight.ndim != n + 2:
         raise ValueError(f"{fn}: the weight must be {n + 2}-D (C_in, C_out/groups, {_axes(n)}), "
                          f"got shape {tuple(weight.shape)}")
-    if not isinstance(groups, int) or groups <= 0:
-        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    _check_groups(groups, fn)
     if x.shape[1] != weight.shape[0]:
         raise ValueError(f"{fn}: expected input with {weight.shape[0]} channels (weight shape "
                          f"{tuple(weight.shape)}), got {x.shape[1]} channels in input of shape "
@@ -440,12 +445,8 @@ def _conv_transpose(input_, weight, bias, stride, padding, output_padding, group
                          f"by groups={groups}")
     kernel = tuple(weight.shape[2:])
     out_ch = weight.shape[1] * groups
-    if bias is not None and tuple(bias.shape) != (out_ch,):
-        raise ValueError(f"{fn}: bias must have shape ({out_ch},), got {tuple(bias.shape)}")
-    stride = ntuple(stride, n, "stride")
-    dilation = ntuple(dilation, n, "dilation")
-    _positive(stride, "stride", fn)
-    _positive(dilation, "dilation", fn)
+    _check_bias(bias, out_ch, fn)
+    stride, dilation = _stride_dilation(stride, dilation, n, fn)
     if isinstance(padding, str):  # Lucid's "same": d(k-1)//2 on both sides; "valid": none
         if padding not in ("same", "valid"):
             raise ValueError(f"{fn}: padding must be an int, a tuple, 'same' or 'valid', got "
