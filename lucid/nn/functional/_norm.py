@@ -249,6 +249,13 @@ def _check_param(name, what, t, shape):
                          f"{tuple(t.shape)}")
 
 
+def _check_channel_params(name, channels, running_mean, running_var, weight, bias):
+    """Each of the four per-channel tensors must be None or of shape (channels,)."""
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_param(name, what, t, (channels,))
+
+
 def _shape_tuple(normalized_shape):
     if isinstance(normalized_shape, int):
         return (normalized_shape,)
@@ -282,9 +289,7 @@ def batch_norm(input_, running_mean, running_var, weight=None, bias=None, traini
                          f"{tuple(input_.shape)}")
     shape = tuple(input_.shape)
     channels = shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _check_param("batch_norm", what, t, (channels,))
+    _check_channel_params("batch_norm", channels, running_mean, running_var, weight, bias)
     # (N, C, *S) seen as (N, C, L): the statistics run over axes 0 and 2
     view = (shape[0], channels, math.prod(shape[2:]))
     kw = dict(view=view, axes=(0, 2), param_view=(channels, 1), eps=eps)
@@ -327,9 +332,7 @@ def instance_norm(input_, running_mean=None, running_var=None, weight=None, bias
                          f"one spatial axis, got shape {tuple(input_.shape)}")
     shape = tuple(input_.shape)
     n, channels = shape[0], shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _check_param("instance_norm", what, t, (channels,))
+    _check_channel_params("instance_norm", channels, running_mean, running_var, weight, bias)
     count = math.prod(shape[2:])
     kw = dict(view=(n, channels, count), axes=(2,), param_view=(channels, 1), eps=eps)
     if training:
