@@ -6,6 +6,8 @@ PyTorch's ``dim=`` / ``keepdim=`` as aliases. The backward of a reduction re-ins
 axes (``_expand``) and broadcasts the gradient back over them.
 """
 
+import math
+
 from lucid.autograd.function import Function
 from lucid.backend import default_float
 from lucid.ops._util import normalize_axis, axis_arg, non_differentiable
@@ -49,9 +51,7 @@ class Mean(Function):
         if x.dtype.kind in "biu":
             x = x.astype(default_float())
         ctx.in_shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
-        ctx.count = 1
-        for a in axes:
-            ctx.count *= x.shape[a]
+        ctx.count = math.prod(x.shape[a] for a in axes)
         return ctx.xp.mean(x, axis=axes, keepdims=keepdims)
 
     def backward(ctx, grad):
@@ -68,9 +68,7 @@ class Var(Function):
     def forward(ctx, x, axes, keepdims=False, correction=0):
         if x.dtype.kind in "biu":
             x = x.astype(default_float())
-        count = 1
-        for a in axes:
-            count *= x.shape[a]
+        count = math.prod(x.shape[a] for a in axes)
         ctx.save_for_backward(x)
         ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, count - correction
         return ctx.xp.var(x, axis=axes, keepdims=keepdims, ddof=correction)
@@ -93,9 +91,7 @@ class Std(Function):
     def forward(ctx, x, axes, keepdims=False, correction=0):
         if x.dtype.kind in "biu":
             x = x.astype(default_float())
-        count = 1
-        for a in axes:
-            count *= x.shape[a]
+        count = math.prod(x.shape[a] for a in axes)
         out = ctx.xp.sqrt(ctx.xp.var(x, axis=axes, keepdims=keepdims, ddof=correction))
         ctx.save_for_backward(x, out)
         ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, count - correction
