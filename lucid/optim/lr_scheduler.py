@@ -49,6 +49,11 @@ def _group_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _scaled_lrs(optimizer, factor):
+    """Each group's current lr times ``factor`` (the chainable form of a schedule)."""
+    return [group["lr"] * factor for group in optimizer.param_groups]
+
+
 def _set_momentum(optimizer, use_beta1, momentums):
     for group, momentum in zip(optimizer.param_groups, momentums):
         if use_beta1:
@@ -218,7 +223,7 @@ class StepLR(LRScheduler):
     def get_lr(self):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -241,7 +246,7 @@ class MultiStepLR(LRScheduler):
         hits = self.milestones.count(self.last_epoch)
         if hits == 0:
             return _group_lrs(self.optimizer)
-        return [group["lr"] * self.gamma ** hits for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma ** hits)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** bisect_right(self.milestones, self.last_epoch)
@@ -263,10 +268,10 @@ class ConstantLR(LRScheduler):
 
     def get_lr(self):
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.factor)
         if self.last_epoch != self.total_iters:
             return _group_lrs(self.optimizer)
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, 1.0 / self.factor)
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.factor + (self.last_epoch >= self.total_iters)
@@ -293,14 +298,14 @@ class LinearLR(LRScheduler):
 
     def get_lr(self):
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
             return _group_lrs(self.optimizer)
         # ratio of consecutive factors: (s + k δ/T) / (s + (k−1) δ/T)
         delta = self.end_factor - self.start_factor
         ratio = 1.0 + delta / (self.total_iters * self.start_factor
                                + (self.last_epoch - 1) * delta)
-        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, ratio)
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
@@ -321,7 +326,7 @@ class ExponentialLR(LRScheduler):
     def get_lr(self):
         if self._is_initial:
             return _group_lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
@@ -343,7 +348,7 @@ class PolynomialLR(LRScheduler):
             return _group_lrs(self.optimizer)
         decay = ((1.0 - self.last_epoch / self.total_iters)
                  / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, decay)
 
     def _get_closed_form_lr(self):
         return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
