@@ -53,6 +53,20 @@ def _check_p(p):
     return p
 
 
+class _RandomApply(Module):
+    """A transform applied with probability ``p`` (one draw from ``generator`` per call);
+    otherwise the image comes back unchanged. Subclasses write ``_transform(image)``."""
+
+    def __init__(self, p, generator):
+        super().__init__()
+        self.p, self.generator = _check_p(p), generator
+
+    def forward(self, image):
+        if not _chance(self.p, self.generator):
+            return image
+        return self._transform(image)
+
+
 class Compose(Module):
     """Apply ``transforms`` one after another (any callables, not only Modules)."""
 
@@ -239,18 +253,15 @@ class RandomCrop(Module):
         return back(_crop(t, top, left, h, w))
 
 
-class RandomHorizontalFlip(Module):
+class RandomHorizontalFlip(_RandomApply):
     """Mirror left-right with probability p."""
 
     axis = -1
 
     def __init__(self, p=0.5, generator=None):
-        super().__init__()
-        self.p, self.generator = _check_p(p), generator
+        super().__init__(p, generator)
 
-    def forward(self, image):
-        if not _chance(self.p, self.generator):
-            return image
+    def _transform(self, image):
         t, back = _to_chw(image)
         return back(ops.flip(t, self.axis))
 
@@ -286,16 +297,13 @@ class Grayscale(Module):
         return back(grey)
 
 
-class RandomGrayscale(Module):
+class RandomGrayscale(_RandomApply):
     """Grayscale (keeping the channel count) with probability p."""
 
     def __init__(self, p=0.1, generator=None):
-        super().__init__()
-        self.p, self.generator = _check_p(p), generator
+        super().__init__(p, generator)
 
-    def forward(self, image):
-        if not _chance(self.p, self.generator):
-            return image
+    def _transform(self, image):
         t, back = _to_chw(image)
         return back(Grayscale(t.shape[-3])(t))
 
@@ -433,20 +441,17 @@ def _shift_hue(x, shift):
     return ops.stack(channels, axis=-3)
 
 
-class RandomErasing(Module):
+class RandomErasing(_RandomApply):
     """With probability p, fill a random rectangle (area fraction in ``scale``, aspect ratio in
     ``ratio``) of a CHW tensor with ``value`` (a number, or "random" for normal noise)."""
 
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, generator=None):
-        super().__init__()
-        self.p, self.generator = _check_p(p), generator
+        super().__init__(p, generator)
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             raise ValueError(f"scale {scale} and ratio {ratio} must be (min, max) ranges")
         self.scale, self.ratio, self.value = scale, ratio, value
 
-    def forward(self, image):
-        if not _chance(self.p, self.generator):
-            return image
+    def _transform(self, image):
         t, back = _to_chw(image)
         H, W = t.shape[-2:]
         area = H * W
