@@ -80,7 +80,7 @@ class Function:
                 raw.append(arg)
                 parents.append(None)
                 needs.append(False)
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         if backend is None:  # no Tensor among the inputs
             for arg in args:
                 if is_raw(arg):
@@ -133,7 +133,7 @@ class Function:
             else:
                 t.requires_grad = True
                 t._node = ctx
-            ctx._outs = [weakref.ref(t) for t in outs]
+            ctx._outs = [_weakref(t) for t in outs]
             if ctx._saved:  # the in-place write count now: what saved_tensors compares with
                 ctx._writes = INPLACE_WRITES[0]
         return outs if multi else outs[0]
@@ -234,6 +234,7 @@ def _resave(ctx, old, new):
 
 
 _new = object.__new__
+_weakref = weakref.ref
 
 
 def _wrap(array, xp, backend):
