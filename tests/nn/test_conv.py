@@ -19,17 +19,6 @@ if torch is not None:
 DTYPES = ["float64", "float32"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    # torch's thread pool costs more than these tiny convolutions on a busy 2-core machine
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 # ---------------------------------------------------------------------------- functional parity
 CONV2D_CASES = [

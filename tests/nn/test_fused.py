@@ -15,16 +15,6 @@ from helpers import TOL, draw, needs_torch, torch
 DTYPES = ["float64", "float32"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 # ---------------------------------------------------------------------------- torch twins
 def torch_conv_bn_relu(n, *args, **kw):

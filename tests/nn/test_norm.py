@@ -17,18 +17,6 @@ if torch is not None:
 DTYPES = ["float32", "float64"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    # torch's batch_norm on tiny inputs spends ~50 ms per call waking its thread pool on a
-    # busy 2-core machine; one thread makes this file run in seconds
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 # ---------------------------------------------------------------------------- composite oracle
 def composite(x, weight, bias, axes, param_view, eps, view=None, center=True):

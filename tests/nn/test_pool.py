@@ -17,16 +17,6 @@ if torch is not None:
 DTYPES = ["float64", "float32"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _check_with_indices(shapes, torch_fn, lucid_fn, dtype, arrays=None):
     """check_op on the values, then the int64 indices compared exactly."""

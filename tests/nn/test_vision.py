@@ -20,16 +20,6 @@ if torch is not None:
 DTYPES = ["float64", "float32"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 SIZES = [dict(size=(13, 4)), dict(size=(14, 20)), dict(scale_factor=1.7),
          dict(scale_factor=(0.5, 2.5)), dict(scale_factor=3, recompute_scale_factor=True),
