@@ -15,6 +15,9 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import set_thread_env  # noqa: E402
+
 
 def _parse():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -26,12 +29,10 @@ def _parse():
 
 ARGS = _parse() if __name__ == "__main__" else None
 if ARGS is not None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+    set_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import lucid  # noqa: E402
 from lucid import nn  # noqa: E402
 

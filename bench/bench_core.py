@@ -11,9 +11,10 @@ and PyTorch alike, before either is imported.
 
 import argparse
 import os
-import statistics
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import set_thread_env  # noqa: E402
 
 
 def _parse():
@@ -25,12 +26,11 @@ def _parse():
 
 ARGS = _parse() if __name__ == "__main__" else None
 if ARGS is not None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+    set_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import timeit  # noqa: E402
 import lucid  # noqa: E402
 
 try:
@@ -38,18 +38,6 @@ try:
 except ImportError:
     torch = None
 
-
-def timeit(fn, rounds, inner):
-    """Median and min seconds per call over ``rounds`` rounds of ``inner`` calls (after warm-up)."""
-    for _ in range(max(2, inner // 5)):
-        fn()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - start) / inner)
-    return statistics.median(samples), min(samples)
 
 
 def chain(lib_x, lib_w, n_ops=200):

@@ -9,9 +9,10 @@ for NumPy's BLAS and PyTorch alike, before either is imported. The loss is (out 
 
 import argparse
 import os
-import statistics
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import set_thread_env  # noqa: E402
 
 
 def _parse():
@@ -25,12 +26,11 @@ def _parse():
 
 ARGS = _parse() if __name__ == "__main__" else None
 if ARGS is not None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+    set_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import timeit  # noqa: E402
 import lucid  # noqa: E402
 from lucid import nn  # noqa: E402
 
@@ -39,18 +39,6 @@ try:
 except ImportError:
     torch = None
 
-
-def timeit(fn, rounds, inner):
-    """Median and min seconds per call over ``rounds`` rounds of ``inner`` calls (after warm-up)."""
-    for _ in range(2):
-        fn()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - start) / inner)
-    return statistics.median(samples), min(samples)
 
 
 def bench_lstm(rounds, batch_first, shape=(32, 64, 128), hidden=256, layers=2):

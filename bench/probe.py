@@ -23,6 +23,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+from bench._common import set_thread_env  # noqa: E402
 
 SIZES = (512, 1024, 2048)
 
@@ -87,8 +88,7 @@ def main(argv=None):
     if args.threads < 1 or args.repeat < 1:
         parser.error("--threads and --repeat must be >= 1")
     # Before NumPy is imported (it is, lazily, in probe()): BLAS reads these once, at load.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    set_thread_env(args.threads)
     result = probe(args.threads, args.repeat)
     if args.emit_json:
         print("BENCH_JSON " + json.dumps(result), flush=True)

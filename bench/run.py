@@ -33,12 +33,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:    # ``python bench/run.py`` puts bench/, not the root, on the path
     sys.path.insert(0, ROOT)
+from bench._common import THREAD_VARS, set_thread_env  # noqa: E402
 
 WORKLOADS = ("mlp", "cnn", "attn", "tiny")
 FRAMEWORKS = ("lucid", "torch")
 LABELS = {"lucid": "Lucid", "torch": "PyTorch"}
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 # Set on some processors for old OpenBLAS builds; they slow a current NumPy's GEMM, so the
 # benchmark subprocesses (only they) run without them. See bench/README.md.
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -201,9 +200,7 @@ def worker(args):
 
 def child_env(threads, keep_openblas=False):
     """The environment of every benchmark subprocess, and the OPENBLAS variables it dropped."""
-    env = dict(os.environ)
-    for var in THREAD_VARS:
-        env[var] = str(threads)
+    env = set_thread_env(threads, dict(os.environ))
     dropped = []
     if not keep_openblas:
         for var in OPENBLAS_VARS:
