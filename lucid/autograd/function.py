@@ -130,10 +130,11 @@ class Function:
                         t.requires_grad = True
                         t._node = ctx
                         t._out_index = index
-            else:
+                ctx._outs = [_weakref(t) for t in outs]
+            else:  # one output (no comprehension: in Python 3.11 each one is a function call)
                 t.requires_grad = True
                 t._node = ctx
-            ctx._outs = [_weakref(t) for t in outs]
+                ctx._outs = [_weakref(t)]
             if ctx._saved:  # the in-place write count now: what saved_tensors compares with
                 ctx._writes = INPLACE_WRITES[0]
         return outs if multi else outs[0]
