@@ -445,25 +445,25 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
-        return _ew.Add.apply(self, other)
+        return _add(self, other)
 
     def __radd__(self, other):
-        return _ew.Add.apply(other, self)
+        return _add(other, self)
 
     def __sub__(self, other):
-        return _ew.Sub.apply(self, other)
+        return _sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
     def __mul__(self, other):
-        return _ew.Mul.apply(self, other)
+        return _mul(self, other)
 
     def __rmul__(self, other):
-        return _ew.Mul.apply(other, self)
+        return _mul(other, self)
 
     def __truediv__(self, other):
-        return _ew.Div.apply(self, other)
+        return _div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -493,7 +493,7 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _ew.Neg.apply(self)
+        return _neg(self)
 
     def __pos__(self):
         return self
@@ -703,7 +703,7 @@ class Tensor:
         return _ops.unbind(self, axis, **kw)
 
     def exp(self):
-        return _ew.Exp.apply(self)
+        return _exp(self)
 
     def log(self):
         return _ops.log(self)
@@ -757,7 +757,7 @@ class Tensor:
         return _ops.cosh(self)
 
     def tanh(self):
-        return _ew.Tanh.apply(self)
+        return _tanh(self)
 
     def arcsin(self):
         return _ops.arcsin(self)
@@ -769,10 +769,10 @@ class Tensor:
         return _ops.arctan(self)
 
     def sigmoid(self):
-        return _ew.Sigmoid.apply(self)
+        return _sigmoid(self)
 
     def relu(self):
-        return _ew.Relu.apply(self)
+        return _relu(self)
 
     def floor(self):
         return _ops.floor(self)
@@ -1068,6 +1068,12 @@ import weakref as _weakref  # noqa: E402
 
 from lucid.autograd import engine as _engine, grad_mode as _grad_mode  # noqa: E402
 from lucid import ops as _ops  # noqa: E402
-from lucid.ops import elementwise as _ew  # noqa: E402  (hot operators call apply directly)
+from lucid.ops import elementwise as _ew  # noqa: E402
+
+# The hottest operators call their op's apply directly, bound once here (a classmethod is
+# re-bound on every attribute access): fewer steps on every arithmetic op.
+_add, _sub, _mul, _div = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply, _ew.Div.apply
+_neg, _exp, _tanh = _ew.Neg.apply, _ew.Exp.apply, _ew.Tanh.apply
+_sigmoid, _relu = _ew.Sigmoid.apply, _ew.Relu.apply
 from lucid import random as _random  # noqa: E402
 from lucid import linalg as _linalg  # noqa: E402
