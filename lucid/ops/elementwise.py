@@ -270,37 +270,26 @@ def arctan2(a, b, /):
 
 # ---------------------------------------------------------------------------- unary table
 class _Unary(Function):
-    """y = f(x) elementwise, dL/dx = dL/dy * df(x, y). Subclasses set ``f``, ``df``, ``saves``."""
+    """y = f(x) elementwise, dL/dx = dL/dy * df(x, y). Subclasses set ``f``, ``df``, and which of
+    x and y the derivative reads (``keeps_x``, ``keeps_y``): the other is saved as None."""
 
-    saves = ("x", "y")
+    keeps_x = keeps_y = True
 
     def forward(ctx, x):
-        if x.dtype.kind in "biu" and ctx.float_only:
+        if ctx.float_only and x.dtype.kind in "biu":
             x = x.astype(default_float())
         y = ctx.f(ctx.xp, x)
-        saves = ctx.saves
-        if saves == ("y",):
-            ctx.save_for_backward(y)
-        elif saves == ("x",):
-            ctx.save_for_backward(x)
-        elif saves:
-            ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx.keeps_x else None, y if ctx.keeps_y else None)
         return y
 
     def backward(ctx, grad):
-        saved = ctx.saved_tensors
-        saves = ctx.saves
-        if saves == ("y",):
-            return grad * ctx.df(None, saved[0])
-        if saves == ("x",):
-            return grad * ctx.df(saved[0], None)
-        if saves:
-            return grad * ctx.df(saved[0], saved[1])
-        return grad * ctx.df(None, None)
+        x, y = ctx.saved_tensors
+        return grad * ctx.df(x, y)
 
 
 def _unary(name, f, df, saves=("x",), float_only=True, doc=""):
-    cls = type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df), "saves": saves,
+    cls = type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df),
+                                 "keeps_x": "x" in saves, "keeps_y": "y" in saves,
                                  "float_only": float_only, "__doc__": doc})
 
     def op(a, /):
