@@ -97,3 +97,11 @@ def check_numeric(fn, arrays, trials=2, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
     inputs = [lucid.Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     return numerical_directional_check(fn, inputs, eps=eps, atol=atol, rtol=rtol, trials=trials,
                                        seed=seed)
+
+
+def copy_torch_state(lucid_module, torch_module):
+    """Load ``torch_module``'s weights into ``lucid_module``, asserting the state_dict keys agree,
+    in the same order (the same parameter layout)."""
+    state = {k: v.detach().numpy() for k, v in torch_module.state_dict().items()}
+    assert list(state) == list(lucid_module.state_dict())
+    lucid_module.load_state_dict(state)

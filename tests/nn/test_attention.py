@@ -11,7 +11,7 @@ import lucid
 from lucid import nn
 from lucid.autograd.gradcheck import gradgradcheck
 from lucid.nn import functional as F
-from helpers import TOL, check_op, needs_torch, torch
+from helpers import TOL, check_op, copy_torch_state, needs_torch, torch
 
 N, HEADS, L, S, E = 2, 3, 4, 5, 6
 
@@ -174,9 +174,7 @@ def _mha_pair(dtype, **kwargs):
     tm = torch.nn.MultiheadAttention(EMBED, NUM_HEADS, batch_first=True, **kwargs)
     tm = tm.to(getattr(torch, dtype))
     lm = nn.MultiHeadAttention(EMBED, NUM_HEADS, **kwargs).to(dtype=dtype)
-    state = {k: v.detach().numpy() for k, v in tm.state_dict().items()}
-    assert list(state) == list(lm.state_dict())
-    lm.load_state_dict(state)
+    copy_torch_state(lm, tm)
     return lm, tm
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import lucid
 import lucid.nn as nn
-from helpers import TOL, draw, needs_torch, torch
+from helpers import TOL, copy_torch_state, draw, needs_torch, torch
 
 DTYPES = ["float64", "float32"]
 
@@ -77,8 +77,7 @@ def _close(actual, desired, dtype, err_msg=""):
 def _parity(lmod, tmod, shape, dtype, steps=3):
     tmod = tmod.to(getattr(torch, dtype))
     lmod = lmod.double() if dtype == "float64" else lmod
-    assert list(lmod.state_dict()) == list(tmod.state_dict())
-    lmod.load_state_dict({k: v.detach().numpy() for k, v in tmod.state_dict().items()})
+    copy_torch_state(lmod, tmod)
     for step in range(steps + 1):
         training = step < steps  # train for a few steps, then compare in eval mode
         lmod.train(training)

@@ -11,21 +11,15 @@ import lucid
 from lucid import nn
 from lucid.nn import functional as F
 from lucid.nn.functional._rnn import GRUStep, LSTMStep, RNNReluStep, RNNTanhStep
-from helpers import TOL, check_numeric, needs_torch, torch
+from helpers import TOL, check_numeric, copy_torch_state, needs_torch, torch
 
 L, N, H_IN, H = 5, 3, 4, 6
-
-
-def _copy_weights(lucid_module, torch_module):
-    state = {k: v.detach().numpy() for k, v in torch_module.state_dict().items()}
-    assert list(state) == list(lucid_module.state_dict())
-    lucid_module.load_state_dict(state)
 
 
 def _compare(lucid_module, torch_module, inputs, dtype, is_lstm, seed=0):
     """Run both on ``inputs`` (x, then optional states), compare outputs and all gradients."""
     tol = TOL[dtype]
-    _copy_weights(lucid_module, torch_module)
+    copy_torch_state(lucid_module, torch_module)
     lx = [lucid.Tensor(a, requires_grad=True) for a in inputs]
     tx = [torch.tensor(a, requires_grad=True) for a in inputs]
     if len(inputs) == 1:

@@ -8,7 +8,7 @@ import pytest
 import lucid
 from lucid import nn
 from lucid.nn import functional as F
-from helpers import TOL, needs_torch, torch
+from helpers import TOL, copy_torch_state, needs_torch, torch
 
 N, L, T, D, HEADS, FF = 2, 5, 4, 8, 2, 16
 
@@ -17,16 +17,10 @@ def _rng(seed=0):
     return np.random.default_rng(seed)
 
 
-def _copy(lucid_module, torch_module):
-    state = {k: v.detach().numpy() for k, v in torch_module.state_dict().items()}
-    assert list(state) == list(lucid_module.state_dict())
-    lucid_module.load_state_dict(state)
-
-
 def _compare(lm, tm, arrays, dtype, call, seed=0):
     """call(module, tensors, wrap) runs a module; outputs, input and parameter grads agree."""
     tol = TOL[dtype]
-    _copy(lm, tm)
+    copy_torch_state(lm, tm)
     lx = [lucid.Tensor(a, requires_grad=True) for a in arrays]
     tx = [torch.tensor(a, requires_grad=True) for a in arrays]
     lout = call(lm, lx, lucid.Tensor)
