@@ -28,3 +28,28 @@ def timeit(fn, rounds, inner):
             fn()
         samples.append((time.perf_counter() - start) / inner)
     return statistics.median(samples), min(samples)
+
+
+def loaded_blas():
+    """What threadpoolctl says about the loaded BLAS libraries (None if it is not installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+            for p in threadpool_info()]
+
+
+def parse_bench_args(description, rounds, add_arguments=None):
+    """The command line of a micro-benchmark script (``--threads``, ``--rounds`` and its own),
+    with the thread variables set from it before NumPy or PyTorch is imported."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args()
+    set_thread_env(args.threads)
+    return args

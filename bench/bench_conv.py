@@ -9,27 +9,21 @@ frameworks (Lucid, PyTorch, Lucid, ...) so that a busy machine slows both alike;
 are taken after two warm-up calls of each.
 """
 
-import argparse
 import os
 import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._common import set_thread_env  # noqa: E402
+from bench._common import loaded_blas, parse_bench_args  # noqa: E402
 
 
-def _parse():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=9)
+def _own_arguments(parser):
     parser.add_argument("--inner", type=int, default=3, help="calls per round")
-    return parser.parse_args()
 
 
-ARGS = _parse() if __name__ == "__main__" else None
-if ARGS is not None:
-    set_thread_env(ARGS.threads)
+ARGS = (parse_bench_args(__doc__.splitlines()[0], 9, _own_arguments)
+        if __name__ == "__main__" else None)
 
 import numpy as np  # noqa: E402
 
@@ -42,14 +36,12 @@ except ImportError:
     torch = None
 
 
-def _blas_info():
-    try:
-        import threadpoolctl
-    except ImportError:
+def _blas_summary():
+    blas = loaded_blas()
+    if blas is None:
         return "threadpoolctl not installed"
-    return ", ".join(f"{p['internal_api']} {p.get('version')} {p.get('architecture', '')} "
-                     f"x{p['num_threads']}"
-                     for p in threadpoolctl.threadpool_info())
+    return ", ".join(f"{p['internal_api']} {p['version']} {p['architecture'] or ''} "
+                     f"x{p['num_threads']}" for p in blas)
 
 
 def bench_conv(rounds, inner, shape=(32, 64, 32, 32), channels=64, kernel=3):
@@ -100,7 +92,7 @@ def bench_conv(rounds, inner, shape=(32, 64, 32, 32), channels=64, kernel=3):
 def main():
     if torch is not None:
         torch.set_num_threads(ARGS.threads)
-    print(f"threads={ARGS.threads}  BLAS: {_blas_info()}")
+    print(f"threads={ARGS.threads}  BLAS: {_blas_summary()}")
     results = bench_conv(ARGS.rounds, ARGS.inner)
     for name, (med, best) in results.items():
         print(f"{name:6s} median {med * 1e3:8.1f} ms   min {best * 1e3:8.1f} ms")

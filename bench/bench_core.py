@@ -9,24 +9,14 @@ Run: ``python -m bench.bench_core [--threads N] [--rounds R]``. Threads are set 
 and PyTorch alike, before either is imported.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._common import set_thread_env  # noqa: E402
+from bench._common import parse_bench_args  # noqa: E402
 
 
-def _parse():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
-    return parser.parse_args()
-
-
-ARGS = _parse() if __name__ == "__main__" else None
-if ARGS is not None:
-    set_thread_env(ARGS.threads)
+ARGS = parse_bench_args(__doc__.splitlines()[0], 7) if __name__ == "__main__" else None
 
 import numpy as np  # noqa: E402
 

@@ -7,26 +7,20 @@ for NumPy's BLAS and PyTorch alike, before either is imported. The loss is (out 
 (h_n * G_h).sum() for fixed random G, so every gradient path is exercised.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._common import set_thread_env  # noqa: E402
+from bench._common import parse_bench_args  # noqa: E402
 
 
-def _parse():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
+def _own_arguments(parser):
     parser.add_argument("--batch-first", action="store_true",
                         help="read the (32, 64, 128) input as (N, L, H_in) instead")
-    return parser.parse_args()
 
 
-ARGS = _parse() if __name__ == "__main__" else None
-if ARGS is not None:
-    set_thread_env(ARGS.threads)
+ARGS = (parse_bench_args(__doc__.splitlines()[0], 7, _own_arguments)
+        if __name__ == "__main__" else None)
 
 import numpy as np  # noqa: E402
 

@@ -23,7 +23,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-from bench._common import set_thread_env  # noqa: E402
+from bench._common import loaded_blas, set_thread_env  # noqa: E402
 
 SIZES = (512, 1024, 2048)
 
@@ -51,12 +51,7 @@ def blas_name(np):
         info["build"] = f"{deps.get('name')} {deps.get('version')}"
     except Exception:   # older NumPy: no mode="dicts"; the name is only cosmetic here
         info["build"] = "?"
-    try:
-        from threadpoolctl import threadpool_info
-        info["loaded"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads",
-                                                 "architecture")} for p in threadpool_info()]
-    except ImportError:
-        info["loaded"] = None
+    info["loaded"] = loaded_blas()
     return info
 
 

@@ -33,7 +33,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:    # ``python bench/run.py`` puts bench/, not the root, on the path
     sys.path.insert(0, ROOT)
-from bench._common import THREAD_VARS, set_thread_env  # noqa: E402
+from bench._common import THREAD_VARS, loaded_blas, set_thread_env  # noqa: E402
 
 WORKLOADS = ("mlp", "cnn", "attn", "tiny")
 FRAMEWORKS = ("lucid", "torch")
@@ -95,16 +95,6 @@ def _peak_rss_kb(reset_ok):
 # ---------------------------------------------------------------------------------------------
 # The worker: one (framework, workload) pair, in its own process
 # ---------------------------------------------------------------------------------------------
-
-def _blas_info():
-    """What threadpoolctl says about the loaded BLAS (if it is installed)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return None
-    return [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-            for p in threadpool_info()]
-
 
 def worker(args):
     """Build, warm up, time; print one MARKER line with the result as JSON."""
@@ -187,7 +177,7 @@ def worker(args):
         # What stays after the last step: gradients, optimizer state, allocator caches.
         "retained_mb": (rss_end - rss_base) / 1024 if None not in (rss_base, rss_end) else None,
         "peak_method": peak_method,
-        "blas": _blas_info(),
+        "blas": loaded_blas(),
         "profile": bool(args.profile),
     }
     print(MARKER + json.dumps(result), flush=True)
