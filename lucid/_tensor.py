@@ -107,7 +107,8 @@ class Tensor:
 
     @classmethod
     def _make(cls, array, backend, requires_grad, node, out_index):
-        """A Tensor around an existing array (no copy, no checks): what every op returns."""
+        """A Tensor around an existing array (no copy, no checks). Function.apply writes the
+        same assignments out for its one-output path: keep the two in step."""
         t = object.__new__(cls)
         t._data = array
         t._backend = backend

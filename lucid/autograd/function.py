@@ -108,6 +108,8 @@ class Function:
                 if ctx._saved:
                     _resave(ctx, out, wrapped)
                 out = wrapped
+            # Tensor._make written out: this runs once per op, and the call would cost more
+            # than the slot assignments themselves (keep the two in step)
             t = _new(Tensor)
             t._data = out
             t._backend = backend
