@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 
-__all__ = ["array_to_bytes", "array_from_bytes", "host", "load_npz", "read_idx", "from_buffer",
+__all__ = ["array_to_bytes", "array_from_bytes", "host", "load_npz", "read_idx",
            "load_array_pickle", "concatenate"]
 
 
@@ -53,10 +53,6 @@ def read_idx(data):
                          f"announces {count * dtype.itemsize}")
     values = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return values.astype(dtype.newbyteorder("="))
-
-
-def from_buffer(data, dtype="uint8"):
-    return np.frombuffer(data, dtype=dtype)
 
 
 class _ArrayOnlyUnpickler:
