@@ -244,7 +244,7 @@ class Tensor:
     def keep_grad(self, value):
         self._keep_grad = bool(value)
         if value and self._node is not None:
-            self._node._watch = True  # tell the engine to look at this node's outputs
+            self._node._keep_output(self)  # the engine writes .grad when it passes the node
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -916,10 +916,7 @@ class Tensor:
             self._out_index = result._out_index
             self.requires_grad = True
             if self._keep_grad:
-                node._watch = True
-            outs = list(self._node._outs)
-            outs[self._out_index] = _weakref.ref(self)
-            self._node._outs = tuple(outs)
+                node._keep_output(self)
         return self
 
     def add_(self, other, alpha=1):
@@ -1065,7 +1062,6 @@ def to_tensor(data, requires_grad=False, keep_grad=False, dtype=None, device=Non
 
 
 # Late imports: these layers build on Tensor (see the module docstring).
-import weakref as _weakref  # noqa: E402
 
 from lucid.autograd import engine as _engine, grad_mode as _grad_mode  # noqa: E402
 from lucid import ops as _ops  # noqa: E402

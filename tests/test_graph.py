@@ -207,6 +207,50 @@ def test_backward_keep_grad_keeps_every_intermediate():
     assert y.grad == 1.0
 
 
+def test_kept_grad_follows_a_tensor_changed_in_place():
+    # h = 2x, kept; h *= 3 -> h = 6x; y = sum(h^2); dy/dh = 2h = 12x, dy/dx = 72x (as PyTorch:
+    # the kept gradient is the new h's, not the sum over the old and the new node)
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.retain_grad()
+    h.mul_(3)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad, [12.0, 24.0])
+    np.testing.assert_allclose(x.grad, [72.0, 144.0])
+
+
+def test_backward_keep_grad_with_an_in_place_op():
+    # h = 2x, m = 3(h + 1) in place, y = sum(m^2): dm = 2m = [18, 30], dh = 3 dm, dx = 2 dh
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    m = h + 1
+    m.mul_(3)
+    (m * m).sum().backward(keep_grad=True)
+    np.testing.assert_allclose(m.grad, [18.0, 30.0])
+    np.testing.assert_allclose(h.grad, [54.0, 90.0])
+    np.testing.assert_allclose(x.grad, [108.0, 180.0])
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    # nodes hold their inputs, outputs hold their node, nothing points back: no cycles, so the
+    # whole graph goes the moment its last tensor does, without the cyclic GC
+    import gc
+    import weakref
+    x = leaf([1.0, 2.0])
+    gc.disable()
+    try:
+        h = x * 2
+        middle = weakref.ref(h)
+        node = weakref.ref(h._node)
+        y = (h.tanh() * 3).sum()
+        del h
+        assert middle() is not None  # the next op holds it
+        del y
+        assert middle() is None and node() is None
+    finally:
+        gc.enable()
+
+
 def test_kept_grad_accumulates_over_two_backward_calls():
     x = leaf([1.0, 2.0])
     h = (x * 2).retain_grad()
@@ -265,6 +309,23 @@ def test_in_place_change_of_a_saved_output_raises():
     y.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.sum().backward()
+
+
+def test_write_into_a_saved_output_through_an_alias_raises():
+    x = leaf([0.5, 1.0])
+    y = x.tanh()  # saves its output; the detached alias shares its version counter
+    y.detach().mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_saved_output_unchanged_by_unrelated_writes():
+    x = leaf([0.5, 1.0])
+    y = x.tanh()
+    other = x * 1
+    other.add_(1)  # a write elsewhere: the tanh backward must still run
+    (y.sum() + other.sum()).backward()
+    np.testing.assert_allclose(x.grad, 1 - np.tanh([0.5, 1.0]) ** 2 + 1)
 
 
 def test_in_place_op_joins_the_graph():

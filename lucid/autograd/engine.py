@@ -39,11 +39,15 @@ def _freed_error(node):
 def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=None):
     """Walk the graph from ``roots`` seeded with ``root_grads``.
 
-    Returns {id(leaf): (leaf, grad)} for the leaves reached, and, when ``targets`` (tensors whose
-    gradient autograd.grad asked for) is given, {id(target): grad} for those too.
+    Returns {id(leaf): grad} and {id(leaf): leaf} for the leaves reached, and, when ``targets``
+    (tensors whose gradient autograd.grad asked for) is given, {id(target): grad} for those too.
     """
     node_grads = {}
     leaf_grads = {}
+    leaves = {}
+    # backward(keep_grad=True) writes .grad on every tensor the walk passes; a node does not
+    # know its output Tensors, so they are collected here as they are met: {node: {index: t}}
+    met = {} if keep_all else None
     # Nodes wait in a heap ordered by creation number, newest first. A node is always created
     # after the nodes of its inputs, so by the time a node is popped every node that feeds a
     # gradient into it has run: a topological order without a separate sort of the graph.
@@ -52,13 +56,16 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
         node = root._node
         if node is None:
             old = leaf_grads.get(id(root))
-            leaf_grads[id(root)] = (root, g if old is None else old[1] + g)
+            leaf_grads[id(root)] = g if old is None else old + g
+            leaves[id(root)] = root
         else:
             if node._freed:
                 raise _freed_error(node)
             if node not in node_grads:
-                node_grads[node] = [None] * len(node._outs)
+                node_grads[node] = [None] * node._n_outs
                 heappush(ready, (-node._seq, node))
+            if keep_all:
+                met.setdefault(node, {})[root._out_index] = root
             slots = node_grads[node]
             slots[root._out_index] = _accumulate(slots[root._out_index], g)
 
@@ -75,7 +82,8 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
         if node._freed:
             raise _freed_error(node)
         if node._watch or watch_all:
-            _visit_outputs(node, grads, keep_all, target_nodes.get(node), found)
+            _visit_outputs(node, grads, met.pop(node, None) if keep_all else None,
+                           target_nodes.get(node), found)
         if len(grads) > 1:
             for k, g in enumerate(grads):
                 if g is None:  # an output that got no gradient (e.g. an unused piece of a split)
@@ -100,24 +108,33 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
                 g = g.astype(data.dtype)
             pnode = parent._node
             if pnode is None:
-                old = leaf_grads.get(id(parent))
-                leaf_grads[id(parent)] = (parent, g if old is None else old[1] + g)
+                key = id(parent)
+                old = leaf_grads.get(key)
+                if old is None:
+                    leaf_grads[key] = g
+                    leaves[key] = parent
+                else:
+                    leaf_grads[key] = old + g
             else:
                 slots = node_grads.get(pnode)
                 if slots is None:
                     if pnode._freed:  # a new graph built on a tensor whose graph was freed
                         raise _freed_error(pnode)
-                    slots = node_grads[pnode] = [None] * len(pnode._outs)
+                    slots = node_grads[pnode] = [None] * pnode._n_outs
                     heappush(ready, (-pnode._seq, pnode))
                 k = parent._out_index
+                if keep_all:
+                    met.setdefault(pnode, {})[k] = parent
                 slots[k] = g if slots[k] is None else slots[k] + g
         if not retain_graph:
             node.release()
-    return leaf_grads, found
+    return leaf_grads, leaves, found
 
 
-def _visit_outputs(node, grads, keep_all, targets, found):
-    """Run tensor hooks of the node's outputs, keep grads that were asked for."""
+def _visit_outputs(node, grads, met, targets, found):
+    """Run the hooks on the node's outputs, hand autograd.grad its targets' gradients, and write
+    ``.grad`` on the outputs that keep it (``met``: every output the walk met, under
+    backward(keep_grad=True))."""
     hooks = node.__dict__.get("_hooks")
     if hooks:
         for k, fns in hooks.items():
@@ -125,17 +142,21 @@ def _visit_outputs(node, grads, keep_all, targets, found):
                 continue
             for fn in list(fns):
                 g = grads[k]
-                replaced = fn(g if isinstance(g, Tensor) else _view(node, k, g))
+                replaced = fn(g if isinstance(g, Tensor) else _view(node, g))
                 if replaced is not None:
                     grads[k] = replaced._data if isinstance(replaced, Tensor) and not isinstance(
                         grads[k], Tensor) else replaced
-    for k, ref in enumerate(node._outs):
+    for t in targets or ():
+        if grads[t._out_index] is not None:
+            found[id(t)] = grads[t._out_index]
+    keep = dict(met or ())
+    for k, ref in node.__dict__.get("_kept", {}).items():
         out = ref()
-        if out is None or grads[k] is None:
-            continue
-        if targets and any(t is out for t in targets):
-            found[id(out)] = grads[k]
-        if keep_all or out._keep_grad:
+        # (a tensor changed in place since has moved on to another node)
+        if out is not None and out._node is node and out._out_index == k:
+            keep[k] = out
+    for k, out in keep.items():
+        if grads[k] is not None:
             g = grads[k]._data if isinstance(grads[k], Tensor) else grads[k]
             out.grad = _array(g.copy() if out.grad is None else out.grad + g, out)
 
@@ -146,11 +167,9 @@ def _array(g, t):
     return g if is_array(g) else t._backend.xp.asarray(g)
 
 
-def _view(node, k, array):
+def _view(node, array):
     """The gradient handed to a hook, as a Tensor that records nothing."""
-    out = node._outs[k]()
-    backend = out._backend if out is not None else node.parents_backend()
-    return Tensor._make(array, backend, False, None, 0)
+    return Tensor._make(array, node.parents_backend(), False, None, 0)
 
 
 def _finish_leaf(leaf, g, create_graph):
@@ -185,10 +204,11 @@ def backward(root, gradient=None, keep_grad=False, retain_graph=False):
     prev = _state["enabled"]
     _state["enabled"] = False
     try:
-        leaf_grads, _ = _run([root], [_seed(root, gradient)], retain_graph, False,
-                             keep_all=keep_grad)
+        leaf_grads, leaves, _ = _run([root], [_seed(root, gradient)], retain_graph, False,
+                                     keep_all=keep_grad)
         seen = set()
-        for leaf, g in leaf_grads.values():
+        for key, g in leaf_grads.items():
+            leaf = leaves[key]
             g = _finish_leaf(leaf, g, False)
             if leaf.grad is None:
                 # a leaf owns its .grad: never a view into (or alias of) another array
@@ -234,12 +254,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     prev = _state["enabled"]
     _state["enabled"] = create_graph
     try:
-        leaf_grads, found = _run(outputs, seeds, retain_graph, create_graph,
-                                 targets=[t for t in inputs if t._node is not None])
+        leaf_grads, _, found = _run(outputs, seeds, retain_graph, create_graph,
+                                    targets=[t for t in inputs if t._node is not None])
         result = []
         for t in inputs:
             if t._node is None:
-                g = leaf_grads.get(id(t), (None, None))[1]
+                g = leaf_grads.get(id(t))
                 if g is not None:
                     g = _finish_leaf(t, g, create_graph)
             else:

@@ -44,14 +44,17 @@ class Function:
     #   parents             the positional inputs (Tensor or None for constants)
     #   needs_input_grad    one bool per positional input
     #   xp                  the array module of the inputs' device
-    #   _outs               weak references to the output Tensors
+    # A node holds no reference to its output Tensors (each output holds the node, and the next
+    # op holds the output): it knows how many there are, the version cells of those it saved
+    # for backward, and, weakly, the ones that asked to keep their grad.
     _freed = False
     _saved = ()
     _non_differentiable = ()
     _create_graph = False
     _watch = False  # True once an output has a hook or keeps its grad (the engine then looks)
     parents = ()
-    _outs = ()
+    _n_outs = 1
+    _saved_outputs = ()  # (array, output index, version cell) for each output in _saved
 
     # ---------------------------------------------------------------- running an op
     @classmethod
@@ -92,7 +95,7 @@ class Function:
             return cls.forward(ctx, *raw, **kwargs)  # dual mode: raw arrays in, raw array out
 
         ctx.xp = xp = backend.xp
-        out = cls.forward(ctx, *raw, **kwargs)
+        out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         multi = type(out) is tuple
         if multi:
             outs = tuple([_wrap(o, xp, backend) for o in out])
@@ -127,18 +130,21 @@ class Function:
             ctx._seq = next(_sequence)
             nondiff = ctx._non_differentiable
             if multi or nondiff:
+                ctx._n_outs = len(outs)
                 for index, t in enumerate(outs):
                     if not nondiff or not any([t._data is a for a in nondiff]):
                         t.requires_grad = True
                         t._node = ctx
                         t._out_index = index
-                ctx._outs = [_weakref(t) for t in outs]
             else:  # one output (no comprehension: in Python 3.11 each one is a function call)
                 t.requires_grad = True
                 t._node = ctx
-                ctx._outs = [_weakref(t)]
             if ctx._saved:  # the in-place write count now: what saved_tensors compares with
                 ctx._writes = INPLACE_WRITES[0]
+                for t in outs:
+                    for array in ctx._saved:
+                        if array is t._data:
+                            ctx._track_saved_output(t)
         return outs if multi else outs[0]
 
     def forward(ctx, *args, **kwargs):
@@ -156,18 +162,32 @@ class Function:
         """Outputs (e.g. the indices of ``sort``) that never carry a gradient."""
         ctx._non_differentiable = arrays
 
+    def _track_saved_output(ctx, t):
+        """``t``, an output of this op, was saved for backward (tanh keeps y). It gets a version
+        cell of its own now, which this node keeps: a write into ``t`` (or a tensor sharing its
+        cell) later is seen by saved_tensors without the node holding ``t``."""
+        index = t._out_index if t._node is ctx else None  # None: not differentiable
+        t._ver = cell = [0, 0]
+        ctx._saved_outputs = ctx._saved_outputs + ((t._data, index, cell),)
+
     def _find(ctx, array):
-        """The Tensor (input or output of this op) whose array was saved, or None for an
-        intermediate (treated as a constant)."""
+        """A Tensor standing for a saved array, or None for an intermediate (a constant).
+
+        An input of this op is itself; an output is a new Tensor that stands at the output's
+        place in the graph (this node, its index; a non-differentiable output is a constant)
+        and shares its version cell: a gradient graph recorded through it (create_graph) leads
+        back here, and a write into the output since forward shows in the cell.
+        """
         for p in ctx.parents:
             if p is not None and p._data is array:
                 return p
-        for ref in ctx._outs:
-            out = ref()
-            # (an output changed in place since has moved to another node, and its version
-            # counter says so: saved_tensors then raises instead of using the new values)
-            if out is not None and out._data is array:
-                return out
+        for saved, index, cell in ctx._saved_outputs:
+            if saved is array:
+                backend = ctx.parents_backend()
+                t = (Tensor._make(array, backend, False, None, 0) if index is None
+                     else Tensor._make(array, backend, True, ctx, index))
+                t._ver = cell
+                return t
         return None
 
     @property
@@ -219,6 +239,12 @@ class Function:
         ctx._freed = True
 
     # ---------------------------------------------------------------- hooks on outputs
+    def _keep_output(ctx, tensor):
+        """Write ``.grad`` on this output (keep_grad / retain_grad) when backward passes here.
+        Held weakly: a node never keeps its outputs alive."""
+        ctx._watch = True
+        ctx.__dict__.setdefault("_kept", {})[tensor._out_index] = weakref.ref(tensor)
+
     def _add_hook(ctx, index, fn):
         ctx._watch = True
         hooks = ctx.__dict__.setdefault("_hooks", {})
@@ -237,7 +263,6 @@ def _resave(ctx, old, new):
 
 
 _new = object.__new__
-_weakref = weakref.ref
 
 
 def _wrap(array, xp, backend):
