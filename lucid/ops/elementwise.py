@@ -271,7 +271,8 @@ def arctan2(a, b, /):
 # ---------------------------------------------------------------------------- unary table
 class _Unary(Function):
     """y = f(x) elementwise, dL/dx = dL/dy * df(x, y). Subclasses set ``f``, ``df``, and which of
-    x and y the derivative reads (``keeps_x``, ``keeps_y``): the other is saved as None."""
+    x and y the derivative reads (``keeps_x``, ``keeps_y``): the other is saved as None. A row
+    may also write the product out as ``vjp(grad, x, y)``, when that takes fewer array ops."""
 
     keeps_x = keeps_y = True
 
@@ -284,13 +285,18 @@ class _Unary(Function):
 
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        return ctx.vjp(grad, x, y)
+
+    def vjp(ctx, grad, x, y):
         return grad * ctx.df(x, y)
 
 
-def _unary(name, f, df, saves=("x",), float_only=True, doc=""):
-    cls = type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df),
-                                 "keeps_x": "x" in saves, "keeps_y": "y" in saves,
-                                 "float_only": float_only, "__doc__": doc})
+def _unary(name, f, df, saves=("x",), float_only=True, doc="", vjp=None):
+    attrs = {"f": staticmethod(f), "df": staticmethod(df), "keeps_x": "x" in saves,
+             "keeps_y": "y" in saves, "float_only": float_only, "__doc__": doc}
+    if vjp is not None:
+        attrs["vjp"] = staticmethod(vjp)
+    cls = type(name, (_Unary,), attrs)
 
     def op(a, /):
         return cls.apply(a)
@@ -335,8 +341,10 @@ Arctan, arctan = _unary("Arctan", lambda xp, x: xp.arctan(x), lambda x, y: 1 / (
                         doc="arctan x")
 Sinh, sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda x, y: cosh(x), doc="sinh x")
 Cosh, cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda x, y: sinh(x), doc="cosh x")
+# g - g y y is g (1 - y^2) in three array ops with no Python number (NumPy converts a number
+# operand on every call, which costs as much as the op itself on a small array)
 Tanh, tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), lambda x, y: 1 - y * y, ("y",),
-                    doc="tanh x; d/dx = 1 - tanh^2 x")
+                    doc="tanh x; d/dx = 1 - tanh^2 x", vjp=lambda g, x, y: g - g * y * y)
 Arcsinh, arcsinh = _unary("Arcsinh", lambda xp, x: xp.arcsinh(x),
                           lambda x, y: rsqrt(x * x + 1), doc="arcsinh x")
 Arccosh, arccosh = _unary("Arccosh", lambda xp, x: xp.arccosh(x),
