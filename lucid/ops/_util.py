@@ -17,10 +17,12 @@ def sum_to(grad, shape):
     Leading axes that broadcasting added are summed away; axes where ``shape`` has 1 and ``grad``
     does not are summed with keepdims. E.g. grad (2, 3, 4) to shape (3, 1): sum over axes 0 and 3.
     """
-    if type(shape) is not tuple:
-        shape = tuple(shape)
     if grad.shape == shape:
         return grad
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+        if grad.shape == shape:
+            return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
@@ -56,6 +58,14 @@ def promote(a, b):
     ta, tb = type(a), type(b)
     if ta not in _PY_NUMBERS and tb not in _PY_NUMBERS and a.dtype is b.dtype:
         return a, b  # the common case: two arrays of one dtype
+    if tb in _PY_NUMBERS and is_array(a):  # the next most common: x - 0.5
+        if tb is float and a.dtype.kind in "biu":
+            a = a.astype(default_float())
+        return a, b
+    if ta in _PY_NUMBERS and is_array(b):  # 1 - x
+        if ta is float and b.dtype.kind in "biu":
+            b = b.astype(default_float())
+        return a, b
     da = getattr(a, "dtype", None)
     db = getattr(b, "dtype", None)
     if da is None or not is_array(a):
