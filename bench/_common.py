@@ -30,6 +30,23 @@ def timeit(fn, rounds, inner):
     return statistics.median(samples), min(samples)
 
 
+def timeit_interleaved(fns, rounds, inner):
+    """{name: (median, min) seconds per call} for each function of ``fns`` ({name: fn}), timed
+    in alternating rounds: a slow spell of the machine then lands on every side of a ratio,
+    instead of on whichever ran during it."""
+    for fn in fns.values():
+        for _ in range(max(2, inner // 5)):
+            fn()
+    samples = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            samples[name].append((time.perf_counter() - start) / inner)
+    return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
+
+
 def loaded_blas():
     """What threadpoolctl says about the loaded BLAS libraries (None if it is not installed)."""
     try:

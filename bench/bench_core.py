@@ -6,7 +6,8 @@
     compute the same thing (C = A @ B, dA = G @ B^T, dB = A^T @ G; target: ratio <= 1.1).
 
 Run: ``python -m bench.bench_core [--threads N] [--rounds R]``. Threads are set for NumPy's BLAS
-and PyTorch alike, before either is imported.
+and PyTorch alike, before either is imported. Lucid and its reference run in alternating rounds
+(this machine's speed drifts by several percent over seconds); each time is the median round.
 """
 
 import os
@@ -20,7 +21,7 @@ ARGS = parse_bench_args(__doc__.splitlines()[0], 7) if __name__ == "__main__" el
 
 import numpy as np  # noqa: E402
 
-from bench._common import timeit  # noqa: E402
+from bench._common import timeit_interleaved  # noqa: E402
 import lucid  # noqa: E402
 
 try:
@@ -53,7 +54,7 @@ def bench_chain(rounds):
         lx.grad = lw.grad = None
         chain(lx, lw).backward()
 
-    results = {"lucid": timeit(run_lucid, rounds, 20)}
+    fns = {"lucid": run_lucid}
     if torch is not None:
         tx = torch.tensor(x, requires_grad=True)
         tw = torch.tensor(w, requires_grad=True)
@@ -62,7 +63,9 @@ def bench_chain(rounds):
             tx.grad = tw.grad = None
             chain(tx, tw).backward()
 
-        results["torch"] = timeit(run_torch, rounds, 20)
+        fns["torch"] = run_torch
+    results = timeit_interleaved(fns, rounds, 20)
+    if torch is not None:
         run_lucid()
         run_torch()
         np.testing.assert_allclose(lx.grad, tx.grad.numpy(), rtol=1e-4, atol=1e-5)
@@ -87,7 +90,7 @@ def bench_matmul(rounds, n=1024):
         da = g @ b.T  # noqa: F841
         db = a.T @ g  # noqa: F841
 
-    return {"lucid": timeit(run_lucid, rounds, 3), "numpy": timeit(run_numpy, rounds, 3)}
+    return timeit_interleaved({"lucid": run_lucid, "numpy": run_numpy}, rounds, 3)
 
 
 def main():
