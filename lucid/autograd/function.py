@@ -54,7 +54,10 @@ class Function:
     _watch = False  # True once an output has a hook or keeps its grad (the engine then looks)
     parents = ()
     _n_outs = 1
-    _saved_outputs = ()  # (array, output index, version cell) for each output in _saved
+    # Outputs saved for backward (tanh keeps y), see _find. One output: its array and version
+    # cell; several: (array, output index, version cell) for each one saved.
+    _out_data = _out_ver = None
+    _saved_outputs = ()
 
     # ---------------------------------------------------------------- running an op
     @classmethod
@@ -129,6 +132,8 @@ class Function:
             ctx.needs_input_grad = tuple(needs)
             ctx._seq = next(_sequence)
             nondiff = ctx._non_differentiable
+            if ctx._saved:  # the in-place write count now: what saved_tensors compares with
+                ctx._writes = INPLACE_WRITES[0]
             if multi or nondiff:
                 ctx._n_outs = len(outs)
                 for index, t in enumerate(outs):
@@ -136,15 +141,17 @@ class Function:
                         t.requires_grad = True
                         t._node = ctx
                         t._out_index = index
+                    for array in ctx._saved:
+                        if array is t._data:
+                            ctx._track_saved_output(t, index)
             else:  # one output (no comprehension: in Python 3.11 each one is a function call)
                 t.requires_grad = True
                 t._node = ctx
-            if ctx._saved:  # the in-place write count now: what saved_tensors compares with
-                ctx._writes = INPLACE_WRITES[0]
-                for t in outs:
-                    for array in ctx._saved:
-                        if array is t._data:
-                            ctx._track_saved_output(t)
+                for array in ctx._saved:
+                    if array is out:  # saved for backward: a version cell of its own, kept here
+                        t._ver = ctx._out_ver = [0, 0]
+                        ctx._out_data = out
+                        break
         return outs if multi else outs[0]
 
     def forward(ctx, *args, **kwargs):
@@ -162,12 +169,13 @@ class Function:
         """Outputs (e.g. the indices of ``sort``) that never carry a gradient."""
         ctx._non_differentiable = arrays
 
-    def _track_saved_output(ctx, t):
-        """``t``, an output of this op, was saved for backward (tanh keeps y). It gets a version
-        cell of its own now, which this node keeps: a write into ``t`` (or a tensor sharing its
-        cell) later is seen by saved_tensors without the node holding ``t``."""
-        index = t._out_index if t._node is ctx else None  # None: not differentiable
+    def _track_saved_output(ctx, t, index):
+        """``t``, output ``index`` of this op (of several), was saved for backward. It gets a
+        version cell of its own now, which this node keeps: a write into ``t`` (or a tensor
+        sharing its cell) later is seen by saved_tensors without the node holding ``t``. (apply
+        writes the same out for the one-output case.)"""
         t._ver = cell = [0, 0]
+        index = index if t._node is ctx else None  # None: not differentiable
         ctx._saved_outputs = ctx._saved_outputs + ((t._data, index, cell),)
 
     def _find(ctx, array):
@@ -181,6 +189,10 @@ class Function:
         for p in ctx.parents:
             if p is not None and p._data is array:
                 return p
+        if array is ctx._out_data and array is not None:
+            t = Tensor._make(array, ctx.parents_backend(), True, ctx, 0)
+            t._ver = ctx._out_ver
+            return t
         for saved, index, cell in ctx._saved_outputs:
             if saved is array:
                 backend = ctx.parents_backend()
