@@ -84,13 +84,16 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
         if node._watch or watch_all:
             _visit_outputs(node, grads, met.pop(node, None) if keep_all else None,
                            target_nodes.get(node), found)
-        if len(grads) > 1:
+        if create_graph or node._create_graph:
+            node._create_graph = create_graph
+        if len(grads) == 1:
+            input_grads = type(node).backward(node, grads[0])
+        else:
             for k, g in enumerate(grads):
                 if g is None:  # an output that got no gradient (e.g. an unused piece of a split)
                     shape, dtype = node._out_meta[k]
                     grads[k] = node.xp.zeros(shape, dtype=dtype)
-        node._create_graph = create_graph
-        input_grads = type(node).backward(node, *grads)
+            input_grads = type(node).backward(node, *grads)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         parents = node.parents
