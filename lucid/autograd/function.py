@@ -57,6 +57,7 @@ class Function:
     # Outputs saved for backward (tanh keeps y), see _find. One output: its array and version
     # cell; several: (array, output index, version cell) for each one saved.
     _out_data = _out_ver = None
+    _writes = None  # the process-wide in-place write count when the op saved its arrays
     _saved_outputs = ()
 
     # ---------------------------------------------------------------- running an op
@@ -211,7 +212,7 @@ class Function:
         save time, so the gradient never silently uses the new values.
         """
         saved = ctx._saved
-        writes = ctx.__dict__.get("_writes")
+        writes = ctx._writes
         if writes is None:  # dual mode, nothing saved, or freed
             if ctx._freed:
                 raise BackwardError(
