@@ -319,6 +319,30 @@ def test_write_into_a_saved_output_through_an_alias_raises():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("make_view", [
+    lambda y: y.reshape(4),
+    lambda y: y[0],
+    lambda y: y.T,
+    lambda y: y.unsqueeze(0),
+    lambda y: lucid.split(y, 1, axis=0)[1],
+], ids=["reshape", "index", "transpose", "unsqueeze", "split"])
+def test_write_into_a_saved_tensor_through_a_view_raises(make_view):
+    x = leaf([[0.5, 1.0], [1.5, 2.0]])
+    y = x.tanh()  # saves its output y
+    with lucid.no_grad():
+        make_view(y).mul_(2)  # a view shares y's memory, and so its version counter
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_a_view_used_out_of_place_changes_nothing():
+    # views share a version counter, not a value: reading through one must still work
+    x = leaf([[0.5, 1.0], [1.5, 2.0]])
+    y = x.tanh()
+    (y.reshape(4) * 3).sum().backward()
+    np.testing.assert_allclose(x.grad, 3 * (1 - np.tanh(x.numpy()) ** 2))
+
+
 def test_saved_output_unchanged_by_unrelated_writes():
     x = leaf([0.5, 1.0])
     y = x.tanh()

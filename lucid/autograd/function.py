@@ -104,6 +104,9 @@ class Function:
         if multi:
             outs = tuple([_wrap(o, xp, backend) for o in out])
             ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
+            for t in outs:
+                if t._data.base is not None:
+                    _share_version(t, parents)
             if ctx._saved:
                 for o, t in zip(out, outs):
                     _resave(ctx, o, t._data)
@@ -128,6 +131,8 @@ class Function:
             t._ver = _FRESH
             t._hooks = None
             outs = (t,)
+            if out.base is not None:  # a view (reshape, indexing, transpose, expand...)
+                _share_version(t, parents)
         if requires_grad and _state["enabled"]:
             ctx.parents = parents
             ctx.needs_input_grad = tuple(needs)
@@ -149,8 +154,10 @@ class Function:
                 t.requires_grad = True
                 t._node = ctx
                 for array in ctx._saved:
-                    if array is out:  # saved for backward: a version cell of its own, kept here
-                        t._ver = ctx._out_ver = [0, 0]
+                    if array is out:  # saved for backward: its version cell is kept here
+                        if t._ver is _FRESH:
+                            t._ver = [0, 0]
+                        ctx._out_ver = t._ver
                         ctx._out_data = out
                         break
         return outs if multi else outs[0]
@@ -171,13 +178,14 @@ class Function:
         ctx._non_differentiable = arrays
 
     def _track_saved_output(ctx, t, index):
-        """``t``, output ``index`` of this op (of several), was saved for backward. It gets a
-        version cell of its own now, which this node keeps: a write into ``t`` (or a tensor
-        sharing its cell) later is seen by saved_tensors without the node holding ``t``. (apply
+        """``t``, output ``index`` of this op (of several), was saved for backward. This node
+        keeps its version cell (made now if it has none): a write into ``t``, or into a tensor
+        sharing its cell, is seen by saved_tensors without the node holding ``t``. (apply
         writes the same out for the one-output case.)"""
-        t._ver = cell = [0, 0]
+        if t._ver is _FRESH:
+            t._ver = [0, 0]
         index = index if t._node is ctx else None  # None: not differentiable
-        ctx._saved_outputs = ctx._saved_outputs + ((t._data, index, cell),)
+        ctx._saved_outputs = ctx._saved_outputs + ((t._data, index, t._ver),)
 
     def _find(ctx, array):
         """A Tensor standing for a saved array, or None for an intermediate (a constant).
@@ -266,6 +274,18 @@ class Function:
 
 
 FunctionCtx = Function
+
+
+def _share_version(t, parents):
+    """``t``'s array is a view: when it views an input's memory, the two share one version cell,
+    so a write through either counts as a write to both (saved_tensors must see it)."""
+    base = t._data.base
+    for p in parents:
+        if p is not None and (p._data is base or p._data.base is base):
+            if p._ver is _FRESH:
+                p._ver = [0, 0]
+            t._ver = p._ver
+            return
 
 
 def _resave(ctx, old, new):
