@@ -893,6 +893,16 @@ class Tensor:
             raise RuntimeError(
                 "a leaf tensor that requires grad is used in an in-place operation; "
                 "wrap the update in `with lucid.no_grad():`")
+        if self._node is not None and self._ver is not _FRESH and _grad_mode.grad_enabled():
+            for p in self._node.parents:
+                # a view of p (shares p's memory and version cell, is not p's own array)
+                if p is not None and p.requires_grad and p._ver is self._ver and (
+                        p._data is not self._data):
+                    raise RuntimeError(
+                        f"in-place write into a view (made by {type(self._node).__name__}) of a "
+                        "tensor that requires grad: Lucid cannot re-point the viewed tensor's "
+                        "gradient yet, so it would be wrong. Write out of place "
+                        "(v = v * 2) or into a clone()")
         if result._data.dtype != self._data.dtype and (
                 result._data.dtype.kind == "f" and self._data.dtype.kind in "iub"):
             raise TypeError(f"in-place result of dtype {result._data.dtype} cannot be stored in a "

@@ -335,6 +335,32 @@ def test_write_into_a_saved_tensor_through_a_view_raises(make_view):
         y.sum().backward()
 
 
+def test_in_place_write_through_a_view_of_a_graph_tensor_raises_and_changes_nothing():
+    # PyTorch re-points h's graph (CopySlices); until Lucid does, the write must not silently
+    # leave h's gradient as if h were unchanged
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = x * 2
+    with pytest.raises(RuntimeError, match="view"):
+        h[0].mul_(3)
+    np.testing.assert_allclose(h.numpy(), [[2.0, 4.0], [6.0, 8.0]])
+    with pytest.raises(RuntimeError, match="view"):
+        x.T.add_(1)  # a view of a leaf
+    np.testing.assert_allclose(x.numpy(), [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_in_place_writes_that_stay_allowed():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.mul_(2)
+    h.mul_(3)  # twice on the same tensor: not a view
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad, [12.0, 12.0])
+    w = leaf([[1.0, 2.0], [3.0, 4.0]])
+    with lucid.no_grad():
+        w[0].fill_(0.0)  # initialising part of a parameter
+    np.testing.assert_allclose(w.numpy(), [[0.0, 0.0], [3.0, 4.0]])
+
+
 def test_a_view_used_out_of_place_changes_nothing():
     # views share a version counter, not a value: reading through one must still work
     x = leaf([[0.5, 1.0], [1.5, 2.0]])
