@@ -64,7 +64,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         # The hot path of every op. It is written with plain loops and inlined steps (no
-        # generator expressions, no helper calls) because it runs once per op call.
+        # generator expressions, no helper calls) because it runs once per op call; only the
+        # rarer ops with several outputs finish in a helper, _several_outputs.
         backend = None
         requires_grad = False
         raw = []
@@ -100,59 +101,38 @@ class Function:
 
         ctx.xp = xp = backend.xp
         out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
-        multi = type(out) is tuple
-        if multi:
-            outs = tuple([_wrap(o, xp, backend) for o in out])
-            ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
-            for t in outs:
-                if t._data.base is not None:
-                    _share_version(t, parents)
+        record = requires_grad and _state["enabled"]  # does this call join a graph?
+        if type(out) is tuple:
+            return _several_outputs(ctx, out, backend, parents, needs, record)
+        if type(out) not in backend.array_types and not is_array(out):
+            # NumPy reductions return scalars, Tensors hold arrays (an array of another
+            # backend, ToDevice's output, is kept: to_device re-homes the Tensor)
+            wrapped = xp.asarray(out)
             if ctx._saved:
-                for o, t in zip(out, outs):
-                    _resave(ctx, o, t._data)
-        else:
-            if type(out) not in backend.array_types and not is_array(out):
-                # NumPy reductions return scalars, Tensors hold arrays (an array of another
-                # backend, ToDevice's output, is kept: to_device re-homes the Tensor)
-                wrapped = xp.asarray(out)
-                if ctx._saved:
-                    _resave(ctx, out, wrapped)
-                out = wrapped
-            # Tensor._make written out: this runs once per op, and the call would cost more
-            # than the slot assignments themselves (keep the two in step)
-            t = _new(Tensor)
-            t._data = out
-            t._backend = backend
-            t.grad = None
-            t.requires_grad = False
-            t._keep_grad = False
-            t._node = None
-            t._out_index = 0
-            t._ver = _FRESH
-            t._hooks = None
-            outs = (t,)
-            if out.base is not None:  # a view (reshape, indexing, transpose, expand...)
-                _share_version(t, parents)
-        if requires_grad and _state["enabled"]:
+                _resave(ctx, out, wrapped)
+            out = wrapped
+        if record and ctx._non_differentiable:  # a mask or an index: never carries a gradient
+            record = not _is_marked(out, ctx._non_differentiable)
+        # Tensor._make written out: this runs once per op, and the call would cost more than
+        # the slot assignments themselves (keep the two in step)
+        t = _new(Tensor)
+        t._data = out
+        t._backend = backend
+        t.grad = None
+        t.requires_grad = record
+        t._keep_grad = False
+        t._node = ctx if record else None
+        t._out_index = 0
+        t._ver = _FRESH
+        t._hooks = None
+        if out.base is not None:  # a view (reshape, indexing, transpose, expand...)
+            _share_version(t, parents)
+        if record:
             ctx.parents = parents
             ctx.needs_input_grad = tuple(needs)
             ctx._seq = next(_sequence)
-            nondiff = ctx._non_differentiable
             if ctx._saved:  # the in-place write count now: what saved_tensors compares with
                 ctx._writes = INPLACE_WRITES[0]
-            if multi or nondiff:
-                ctx._n_outs = len(outs)
-                for index, t in enumerate(outs):
-                    if not nondiff or not any([t._data is a for a in nondiff]):
-                        t.requires_grad = True
-                        t._node = ctx
-                        t._out_index = index
-                    for array in ctx._saved:
-                        if array is t._data:
-                            ctx._track_saved_output(t, index)
-            else:  # one output (no comprehension: in Python 3.11 each one is a function call)
-                t.requires_grad = True
-                t._node = ctx
                 for array in ctx._saved:
                     if array is out:  # saved for backward: its version cell is kept here
                         if t._ver is _FRESH:
@@ -160,7 +140,7 @@ class Function:
                         ctx._out_ver = t._ver
                         ctx._out_data = out
                         break
-        return outs if multi else outs[0]
+        return t
 
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError(f"{type(ctx).__name__} defines no forward")
@@ -274,6 +254,42 @@ class Function:
 
 
 FunctionCtx = Function
+
+
+def _several_outputs(ctx, out, backend, parents, needs, record):
+    """apply's tail for a forward that returned a tuple of arrays: a tuple of Tensors, each
+    linked to the node unless marked non-differentiable."""
+    outs = tuple([_wrap(o, ctx.xp, backend) for o in out])
+    ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
+    for t in outs:
+        if t._data.base is not None:
+            _share_version(t, parents)
+    if ctx._saved:
+        for o, t in zip(out, outs):
+            _resave(ctx, o, t._data)
+    if record:
+        ctx.parents = parents
+        ctx.needs_input_grad = tuple(needs)
+        ctx._seq = next(_sequence)
+        ctx._n_outs = len(outs)
+        if ctx._saved:
+            ctx._writes = INPLACE_WRITES[0]
+        for index, t in enumerate(outs):
+            if not _is_marked(t._data, ctx._non_differentiable):
+                t.requires_grad = True
+                t._node = ctx
+                t._out_index = index
+            for array in ctx._saved:
+                if array is t._data:
+                    ctx._track_saved_output(t, index)
+    return outs
+
+
+def _is_marked(array, marked):
+    for a in marked:
+        if a is array:
+            return True
+    return False
 
 
 def _share_version(t, parents):
