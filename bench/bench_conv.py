@@ -10,12 +10,10 @@ are taken after two warm-up calls of each.
 """
 
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._common import loaded_blas, parse_bench_args  # noqa: E402
+from bench._common import loaded_blas, parse_bench_args, timeit_interleaved  # noqa: E402
 
 
 def _own_arguments(parser):
@@ -76,17 +74,7 @@ def bench_conv(rounds, inner, shape=(32, 64, 32, 32), channels=64, kernel=3):
         np.testing.assert_allclose(lconv.weight.grad, tconv.weight.grad.numpy(), rtol=1e-3,
                                    atol=1e-2)
 
-    for fn in runs.values():  # warm-up
-        fn()
-        fn()
-    samples = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            samples[name].append((time.perf_counter() - start) / inner)
-    return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
+    return timeit_interleaved(runs, rounds, inner)
 
 
 def main():
