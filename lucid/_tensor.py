@@ -909,19 +909,27 @@ class Tensor:
                             f"{self._data.dtype} tensor")
         if result.shape != self.shape:
             raise ValueError(f"in-place op changed the shape from {self.shape} to {result.shape}")
+        node = result._node
+        if node is not None and any([p is self for p in node.parents]):
+            # The op read self's old values. Its input becomes a stand-in for the old self (old
+            # node), or the graph would loop through self. If its backward needs those values
+            # (h.mul_(w): dL/dw = dL/dh * old h), it gets a copy of them, as PyTorch keeps the
+            # original self; otherwise the stand-in shares self's memory and version counter.
+            old_values = self._data
+            if any([a is old_values for a in node._saved]):
+                old_values = old_values.copy()
+                node._saved = tuple(old_values if a is self._data else a for a in node._saved)
+            old = Tensor._make(old_values, self._backend, self.requires_grad,
+                               self._node if self.requires_grad else None, self._out_index)
+            if old_values is self._data:
+                old._ver = self._ver
+            node.parents = tuple(old if p is self else p for p in node.parents)
         self._data[...] = result._data
         self._bump_version()
-        if result._node is None:  # the new values do not depend on the graph
+        if node is None:  # the new values do not depend on the graph
             if self._node is not None:
                 self._node, self.requires_grad = None, False
         else:
-            node = result._node
-            if self.requires_grad and any(p is self for p in node.parents):
-                # the op read self's old value: its input must be a stand-in for the old self
-                # (old node, same version counter), or the graph would loop through self
-                old = Tensor._make(self._data, self._backend, True, self._node, self._out_index)
-                old._ver = self._ver
-                node.parents = tuple(old if p is self else p for p in node.parents)
             self._node = node
             self._out_index = result._out_index
             self.requires_grad = True
@@ -1019,11 +1027,20 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        return self._inplace(_ops.full_like(self, value))
+        return self._overwrite(_ops.full_like(self, value))
 
     def copy_(self, src):
         src = src if isinstance(src, Tensor) else Tensor(src, device=self.device)
-        return self._inplace(_ops.broadcast_to(src.to(self.device, self.dtype), self.shape))
+        return self._overwrite(_ops.broadcast_to(src.to(self.device, self.dtype), self.shape))
+
+    def _overwrite(self, values):
+        """fill_ / copy_: self's values replaced by ``values``, which do not read self. In a
+        graph the result stays a function of the old self (with gradient zero) and of
+        ``values``, as PyTorch's fill_ and copy_ are, so self keeps requiring grad."""
+        if _grad_mode.grad_enabled() and (self.requires_grad or values.requires_grad):
+            everywhere = _ops.full_like(self, True, dtype=_dtypes.Bool)
+            values = _ops.where(everywhere, values, self)
+        return self._inplace(values)
 
     def masked_fill_(self, mask, value):
         return self._inplace(_ops.masked_fill(self, mask, value))

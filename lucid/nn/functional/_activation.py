@@ -24,7 +24,6 @@ import math
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.backend import default_float
-from lucid.autograd.grad_mode import grad_enabled
 from lucid.ops import exp, relu as _relu, sigmoid, tanh, where, abs as _abs, split
 from lucid.ops._util import axis_arg, normalize_axis
 
@@ -405,28 +404,22 @@ Softshrink = _pointwise(
     doc="x - lambd sign(x) where |x| > lambd, else 0")
 
 
-def _run(input_, fn, inplace, reads_input=True):
+def _run(input_, fn, inplace):
     """``fn(input_)``, or with ``inplace`` (PyTorch's flag) that result written over
-    ``input_``'s buffer. An op that saved its input for backward would then see the new values,
-    so when a graph is being built it reads a copy that stands at input_'s place in the graph
-    (PyTorch saves a copy of the original too); ``reads_input=False`` (an op whose backward
-    reads only its output) skips the copy."""
+    ``input_``'s buffer (``Tensor._inplace`` keeps a copy of the old values when the op saved
+    them for backward, as PyTorch does)."""
     if not inplace:
         return fn(input_)
     if not isinstance(input_, Tensor):
         raise TypeError(f"inplace=True needs a Tensor input, got {type(input_).__name__}")
-    source = input_
-    if reads_input and input_._node is not None and input_.requires_grad and grad_enabled():
-        source = Tensor._make(input_._data.copy(), input_._backend, True, input_._node,
-                              input_._out_index)
-    return input_._inplace(fn(source))
+    return input_._inplace(fn(input_))
 
 
 # ---------------------------------------------------------------------------- public functions
 # sigmoid and tanh are lucid.ops' own (imported above and re-exported here).
 def relu(input_, inplace=False):
     """max(x, 0); the gradient is 0 at x = 0, as in PyTorch."""
-    return _run(input_, _relu, inplace, reads_input=False)
+    return _run(input_, _relu, inplace)
 
 
 def relu6(input_, inplace=False):

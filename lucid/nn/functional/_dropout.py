@@ -52,7 +52,7 @@ class Masked(Function):
 
 def _apply_mask(input_, keep, scale, inplace):
     mask = keep.astype(input_._data.dtype) * scale
-    return _run(input_, lambda t: Masked.apply(t, mask=mask), inplace, reads_input=False)
+    return _run(input_, lambda t: Masked.apply(t, mask=mask), inplace)
 
 
 def dropout(input_, p=0.5, training=True, inplace=False):
@@ -109,8 +109,7 @@ def alpha_dropout(input_, p=0.5, training=True, inplace=False):
     a = 1.0 / ((_SELU_NEG ** 2 * p + 1) * (1 - p)) ** 0.5
     mask = keep.astype(input_._data.dtype)
     shift = (mask - 1) * (_SELU_NEG * a) + _SELU_NEG * a * p
-    return _run(input_, lambda t: Masked.apply(t, mask=mask * a) + shift, inplace,
-                reads_input=False)
+    return _run(input_, lambda t: Masked.apply(t, mask=mask * a) + shift, inplace)
 
 
 def _dilate(xp, seeds, block_size, spatial_axes):
