@@ -893,16 +893,12 @@ class Tensor:
             raise RuntimeError(
                 "a leaf tensor that requires grad is used in an in-place operation; "
                 "wrap the update in `with lucid.no_grad():`")
-        if self._node is not None and self._ver is not _FRESH and _grad_mode.grad_enabled():
-            for p in self._node.parents:
-                # a view of p (shares p's memory and version cell, is not p's own array)
-                if p is not None and p.requires_grad and p._ver is self._ver and (
-                        p._data is not self._data):
-                    raise RuntimeError(
-                        f"in-place write into a view (made by {type(self._node).__name__}) of a "
-                        "tensor that requires grad: Lucid cannot re-point the viewed tensor's "
-                        "gradient yet, so it would be wrong. Write out of place "
-                        "(v = v * 2) or into a clone()")
+        # self may be a view (h[0]): the write then changes the tensors it views, whose graph
+        # must follow (autograd/views.py)
+        views = ()
+        if self._ver is not _FRESH and _grad_mode.grad_enabled():
+            views = _views.views_written(self)
+            _views.check_writable(views)
         if result._data.dtype != self._data.dtype and (
                 result._data.dtype.kind == "f" and self._data.dtype.kind in "iub"):
             raise TypeError(f"in-place result of dtype {result._data.dtype} cannot be stored in a "
@@ -930,11 +926,14 @@ class Tensor:
             if self._node is not None:
                 self._node, self.requires_grad = None, False
         else:
+            node._replaces = (self._node, self._out_index)  # what older readers of self read
             self._node = node
             self._out_index = result._out_index
             self.requires_grad = True
             if self._keep_grad:
                 node._keep_output(self)
+        if views:
+            _views.write_through(views, self)
         return self
 
     def add_(self, other, alpha=1):
@@ -1093,6 +1092,7 @@ def to_tensor(data, requires_grad=False, keep_grad=False, dtype=None, device=Non
 from lucid.autograd import engine as _engine, grad_mode as _grad_mode  # noqa: E402
 from lucid import ops as _ops  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
+from lucid.autograd import views as _views  # noqa: E402
 
 # The hottest operators call their op's apply directly, bound once here (a classmethod is
 # re-bound on every attribute access): fewer steps on every arithmetic op.

@@ -83,3 +83,90 @@ def test_an_op_on_itself_in_place_uses_the_old_values():
     h.sum().backward()
     np.testing.assert_allclose(h.numpy(), (1.3 * X) ** 2)
     np.testing.assert_allclose(x.grad, 2 * 1.3 * X * 1.3)
+
+
+# ---------------------------------------------------------------------------- writes through views
+# op(h, w, lib) writes into a view of h (h = 1.3 x + 0.1, shape (3, 4)); the loss reads h and,
+# where it survives the write, the view
+VIEW_WRITES = {
+    "row": lambda h, w, lib: h[1].mul_(3.0),
+    "row times tensor": lambda h, w, lib: h[1].mul_(w[0]),
+    "column slice": lambda h, w, lib: h[:, 1:3].add_(w[:, :2]),
+    "transpose": lambda h, w, lib: h.T.mul_(w.T),
+    "reshape": lambda h, w, lib: h.reshape(12)[2:7].sin_(),
+    "view of a view": lambda h, w, lib: h.T[2].mul_(w[:, 0]),
+    "fill": lambda h, w, lib: h[0].fill_(2.0),
+    "copy": lambda h, w, lib: h[2].copy_(w[1]),
+    "two writes": lambda h, w, lib: (h[0].mul_(w[0]), h[:, 0].add_(1.0)),
+    "one view written twice": lambda h, w, lib: h[1].mul_(w[1]).add_(w[0]),
+    # (PyTorch refuses in-place writes into split's pieces; its reference is the same slice)
+    "split piece": lambda h, w, lib: h[2:3].mul_(w[2]) if lib is torch
+    else lucid.split(h, 1, axis=0)[2].mul_(w[2]),
+}
+
+
+def _run_view_write(lib, op, read_view_after=False):
+    x = lib.tensor(X, requires_grad=True)
+    w = lib.tensor(W, requires_grad=True)
+    h = x * 1.3 + 0.1
+    early = h * 2  # read before the write: its gradient must use the old h
+    op(h, w, lib)
+    loss = (h * lib.tensor(R)).sum() + (early * lib.tensor(R[::-1].copy())).sum()
+    if read_view_after:
+        loss = loss + (h[1] * 5).sum()
+    loss.backward()
+    values = h.detach().numpy() if lib is torch else h.numpy()
+    return np.asarray(values), [np.asarray(t.grad) for t in (x, w) if t.grad is not None]
+
+
+@pytest.mark.parametrize("read_view_after", [False, True], ids=["", "view read after"])
+@pytest.mark.parametrize("name", list(VIEW_WRITES))
+def test_write_through_a_view_matches_pytorch(name, read_view_after):
+    want, want_grads = _run_view_write(torch, VIEW_WRITES[name], read_view_after)
+    got, got_grads = _run_view_write(lucid, VIEW_WRITES[name], read_view_after)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert len(got_grads) == len(want_grads)
+    for g, t in zip(got_grads, want_grads):
+        np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+
+
+def test_a_tensor_read_before_an_in_place_op_keeps_its_old_version():
+    # y = 3h, then h += 1: dL/dx for L = sum(y + h) is 3*2 + 2 = 8 (PyTorch's edges point to
+    # the version each op read, and so must Lucid's)
+    for lib in (torch, lucid):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 2
+        y = h * 3
+        h.add_(1)
+        (y + h).sum().backward()
+        np.testing.assert_allclose(np.asarray(x.grad), [8.0, 8.0], err_msg=lib.__name__)
+
+
+def test_write_through_a_view_then_double_backward():
+    # h = x^2 with row 0 then multiplied by x[0] in place: gradcheck and gradgradcheck in float64
+    def f(x):
+        h = x * x
+        h[0].mul_(x[0])
+        return h
+
+    x = lucid.tensor(X[:2, :3], requires_grad=True)
+    assert lucid.autograd.gradcheck(f, (x,))
+    assert lucid.autograd.gradgradcheck(f, (x,))
+
+
+def test_a_written_view_stays_a_view_of_its_base():
+    # v is read after the write, then written again, then h and v are both read
+    def run(lib):
+        x = lib.tensor(X, requires_grad=True)
+        w = lib.tensor(W, requires_grad=True)
+        h = x * 1.3 + 0.1
+        v = h[1]
+        v.mul_(w[1])
+        mid = v * 2
+        v.add_(w[0])
+        loss = (h * lib.tensor(R)).sum() + (v * 5).sum() + (mid * lib.tensor(R[0])).sum()
+        loss.backward()
+        return [np.asarray(t.grad) for t in (x, w)]
+
+    for got, want in zip(run(lucid), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-10)

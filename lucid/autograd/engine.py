@@ -110,6 +110,15 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
             if g.dtype is not data.dtype and g.dtype != data.dtype:  # undo type promotion
                 g = g.astype(data.dtype)
             pnode = parent._node
+            k = parent._out_index
+            if pnode is not None and pnode._seq >= node._seq:
+                # the parent was changed in place after this node read it: the edge leads to
+                # the version it read, an older node
+                pnode, k = _version_read(pnode, node)
+                if pnode is None:  # it had no graph then
+                    continue
+            elif keep_all:
+                met.setdefault(pnode, {})[k] = parent
             if pnode is None:
                 key = id(parent)
                 old = leaf_grads.get(key)
@@ -125,13 +134,24 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
                         raise _freed_error(pnode)
                     slots = node_grads[pnode] = [None] * pnode._n_outs
                     heappush(ready, (-pnode._seq, pnode))
-                k = parent._out_index
-                if keep_all:
-                    met.setdefault(pnode, {})[k] = parent
                 slots[k] = g if slots[k] is None else slots[k] + g
         if not retain_graph:
             node.release()
     return leaf_grads, leaves, found
+
+
+def _version_read(pnode, node):
+    """(node, output index) of the version of a tensor that ``node`` read, given ``pnode``, the
+    tensor's node now: an in-place op re-points a tensor to a newer node, which keeps what it
+    replaced (``_replaces``); the version read is the newest one older than ``node``."""
+    k = None
+    while pnode is not None and pnode._seq >= node._seq:
+        if pnode._replaces is None:
+            raise BackwardError(
+                f"{type(node).__name__} reads a tensor now produced by the newer "
+                f"{type(pnode).__name__}, which records no earlier version")
+        pnode, k = pnode._replaces
+    return pnode, k
 
 
 def _visit_outputs(node, grads, met, targets, found):

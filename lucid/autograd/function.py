@@ -58,6 +58,11 @@ class Function:
     # cell; several: (array, output index, version cell) for each one saved.
     _out_data = _out_ver = None
     _writes = None  # the process-wide in-place write count when the op saved its arrays
+    _seq = -1  # the creation number (set by apply; gone once released)
+    # (node, output index) that a tensor had before an in-place op re-pointed it here: the
+    # version that older nodes read (see engine._version_read)
+    _replaces = None
+    _view_call = None  # for a view op: (which input is viewed, the call's arguments)
     _saved_outputs = ()
 
     # ---------------------------------------------------------------- running an op
@@ -103,7 +108,7 @@ class Function:
         out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         record = requires_grad and _state["enabled"]  # does this call join a graph?
         if type(out) is tuple:
-            return _several_outputs(ctx, out, backend, parents, needs, record)
+            return _several_outputs(ctx, out, backend, parents, needs, record, raw, kwargs)
         if type(out) not in backend.array_types and not is_array(out):
             # NumPy reductions return scalars, Tensors hold arrays (an array of another
             # backend, ToDevice's output, is kept: to_device re-homes the Tensor)
@@ -126,7 +131,7 @@ class Function:
         t._ver = _FRESH
         t._hooks = None
         if out.base is not None:  # a view (reshape, indexing, transpose, expand...)
-            _share_version(t, parents)
+            _share_version(ctx, t, parents, raw, kwargs)
         if record:
             ctx.parents = parents
             ctx.needs_input_grad = tuple(needs)
@@ -235,9 +240,16 @@ class Function:
     def release(ctx):
         """Free what backward needed (called by the engine unless retain_graph): the saved
         arrays, every attribute the op stored, and the links to the inputs. A later walk that
-        reaches this node raises, telling the user to pass retain_graph=True."""
+        reaches this node raises, telling the user to pass retain_graph=True. A node that a
+        tensor was re-pointed to in place keeps its number and what it replaced: older readers
+        of that tensor still find the version they read."""
+        replaces = ctx._replaces
+        if replaces is not None:
+            seq = ctx._seq
         ctx.__dict__.clear()
         ctx._freed = True
+        if replaces is not None:
+            ctx._seq, ctx._replaces = seq, replaces
 
     # ---------------------------------------------------------------- hooks on outputs
     def _keep_output(ctx, tensor):
@@ -256,14 +268,14 @@ class Function:
 FunctionCtx = Function
 
 
-def _several_outputs(ctx, out, backend, parents, needs, record):
+def _several_outputs(ctx, out, backend, parents, needs, record, raw, kwargs):
     """apply's tail for a forward that returned a tuple of arrays: a tuple of Tensors, each
     linked to the node unless marked non-differentiable."""
     outs = tuple([_wrap(o, ctx.xp, backend) for o in out])
     ctx._out_meta = [(t.shape, t._data.dtype) for t in outs]
     for t in outs:
         if t._data.base is not None:
-            _share_version(t, parents)
+            _share_version(ctx, t, parents, raw, kwargs)
     if ctx._saved:
         for o, t in zip(out, outs):
             _resave(ctx, o, t._data)
@@ -292,15 +304,19 @@ def _is_marked(array, marked):
     return False
 
 
-def _share_version(t, parents):
+def _share_version(ctx, t, parents, raw, kwargs):
     """``t``'s array is a view: when it views an input's memory, the two share one version cell,
-    so a write through either counts as a write to both (saved_tensors must see it)."""
+    so a write through either counts as a write to both (saved_tensors must see it). The node
+    also keeps its call (which input, all arguments): a write through ``t`` replays it to find
+    the viewed window (lucid/autograd/views.py)."""
     base = t._data.base
-    for p in parents:
+    for position, p in enumerate(parents):
         if p is not None and (p._data is base or p._data.base is base):
             if p._ver is _FRESH:
                 p._ver = [0, 0]
             t._ver = p._ver
+            if t._data is not p._data:  # a window into p, not p's own array
+                ctx._view_call = (position, raw, kwargs)
             return
 
 
