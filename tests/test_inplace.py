@@ -170,3 +170,64 @@ def test_a_written_view_stays_a_view_of_its_base():
 
     for got, want in zip(run(lucid), run(torch)):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------- random programs
+def _random_program(seed):
+    """3-8 steps over a pool of (3, 4) tensors: new tensors from ops, in-place ops, writes
+    through views, reads through views. Each step: (kind, a, b, r, c)."""
+    rng = np.random.default_rng(seed)
+    kinds = ["binary", "unary", "inplace", "inplace_with", "view_write", "view_write_with",
+             "read_view"]
+    steps, n = [], 2
+    for _ in range(rng.integers(3, 9)):
+        kind = kinds[rng.integers(len(kinds))]
+        steps.append((kind, int(rng.integers(n)), int(rng.integers(n)), int(rng.integers(3)),
+                      int(rng.integers(4))))
+        n += kind in ("binary", "unary", "read_view")
+    return steps
+
+
+def _run_program(lib, seed):
+    rng = np.random.default_rng(seed + 1000)
+    x = lib.tensor(rng.uniform(0.5, 1.5, (3, 4)), requires_grad=True)
+    w = lib.tensor(rng.uniform(0.5, 1.5, (3, 4)), requires_grad=True)
+    pool = [x * 1.1, w * 0.9 + 0.2]
+    for kind, a, b, r, c in _random_program(seed):
+        p, q = pool[a], pool[b]
+        if kind == "binary":
+            pool.append([p * q, p + q, p - q][r])
+        elif kind == "unary":
+            pool.append([p.sin(), p.exp(), p.tanh()][r])
+        elif kind == "inplace":
+            [p.mul_, p.add_, lambda _: p.sin_()][r](1.5)
+        elif kind == "inplace_with" and p is not q:
+            [p.mul_, p.add_, p.sub_][r](q)
+        elif kind == "view_write":
+            [lambda: p[c % 3].mul_(2.0), lambda: p[:, c].add_(1.0), lambda: p.T[c].sin_()][r]()
+        elif kind == "view_write_with" and p is not q:
+            [lambda: p[c % 3].mul_(q[c % 3]), lambda: p[:, c].add_(q[:, c]),
+             lambda: p.T[c].mul_(q.T[c])][r]()
+        elif kind == "read_view":
+            pool.append([p[c % 3] + q, p[:, c:c + 1] * q, p.T.T * 1.0][r])
+    loss = sum((t * (0.1 * (i + 1))).sum() for i, t in enumerate(pool))
+    loss.backward()
+    return [np.asarray(t.grad) for t in (x, w)]
+
+
+def test_random_programs_of_in_place_ops_and_view_writes_match_pytorch():
+    # where PyTorch computes a gradient Lucid gives the same one; where PyTorch refuses (a
+    # saved tensor written in place), Lucid refuses too
+    compared = 0
+    for seed in range(300):
+        try:
+            want = _run_program(torch, seed)
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match="in-place"):
+                _run_program(lucid, seed)
+            continue
+        got = _run_program(lucid, seed)
+        for g, t in zip(got, want):
+            np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-12, err_msg=f"seed {seed}")
+        compared += 1
+    assert compared > 100
