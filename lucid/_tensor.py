@@ -911,14 +911,10 @@ class Tensor:
             # node), or the graph would loop through self. If its backward needs those values
             # (h.mul_(w): dL/dw = dL/dh * old h), it gets a copy of them, as PyTorch keeps the
             # original self; otherwise the stand-in shares self's memory and version counter.
-            old_values = self._data
-            if any([a is old_values for a in node._saved]):
-                old_values = old_values.copy()
-                node._saved = tuple(old_values if a is self._data else a for a in node._saved)
-            old = Tensor._make(old_values, self._backend, self.requires_grad,
-                               self._node if self.requires_grad else None, self._out_index)
-            if old_values is self._data:
-                old._ver = self._ver
+            old = self._as_it_is()
+            if any([a is self._data for a in node._saved]):
+                old = self._as_it_is(self._data.copy())
+                node._saved = tuple(old._data if a is self._data else a for a in node._saved)
             node.parents = tuple(old if p is self else p for p in node.parents)
         self._data[...] = result._data
         self._bump_version()
@@ -926,15 +922,31 @@ class Tensor:
             if self._node is not None:
                 self._node, self.requires_grad = None, False
         else:
-            node._replaces = (self._node, self._out_index)  # what older readers of self read
-            self._node = node
-            self._out_index = result._out_index
-            self.requires_grad = True
-            if self._keep_grad:
-                node._keep_output(self)
+            self._repoint(result)
         if views:
             _views.write_through(views, self)
         return self
+
+    def _as_it_is(self, values=None):
+        """A stand-in for this tensor's current version (its node and output index), for an op
+        that read it before an in-place write re-points it. It shares the array and version
+        counter, or holds ``values`` (a copy of the old values, for a backward that needs
+        them)."""
+        t = Tensor._make(self._data if values is None else values, self._backend,
+                         self.requires_grad, self._node if self.requires_grad else None,
+                         self._out_index)
+        if values is None:
+            t._ver = self._ver
+        return t
+
+    def _repoint(self, new):
+        """Make this tensor stand at ``new``'s place in the graph (its values are already
+        ``new``'s). The node keeps what this tensor was (``_replaces``), so the ops that read
+        that version still lead to it (engine._version_read)."""
+        new._node._replaces = (self._node, self._out_index)
+        self._node, self._out_index, self.requires_grad = new._node, new._out_index, True
+        if self._keep_grad:
+            new._node._keep_output(self)
 
     def add_(self, other, alpha=1):
         return self._inplace(_ops.add(self, other if alpha == 1 else other * alpha))

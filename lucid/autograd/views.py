@@ -15,7 +15,6 @@ in backward (so under ``create_graph`` the window of the gradient is itself reco
 a view repeats this one level up, until the tensor that owns the memory.
 """
 
-from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.ops.elementwise import where
 
@@ -52,22 +51,11 @@ def write_through(chain, piece):
     for base, node, index in chain:
         if not (base.requires_grad or piece.requires_grad):
             return
-        old = Tensor._make(base._data, base._backend, base.requires_grad, base._node,
-                           base._out_index)
-        old._ver = base._ver  # the old values are gone from memory: a node that saved them raises
-        new = WriteThroughView.apply(old, piece, node, index)
-        _repoint(base, new)
-        _repoint(piece, _window(node, index, base))  # the same window, of the new base
+        # (the old values are gone from memory: a node that saved them raises, through the
+        # version counter the stand-in shares)
+        base._repoint(WriteThroughView.apply(base._as_it_is(), piece, node, index))
+        piece._repoint(_window(node, index, base))  # the same window, of the new base
         piece = base
-
-
-def _repoint(tensor, new):
-    """Make ``tensor`` stand for ``new``'s place in the graph (its values are already right);
-    the node keeps what ``tensor`` was, for the ops that read that version."""
-    new._node._replaces = (tensor._node, tensor._out_index)
-    tensor._node, tensor._out_index, tensor.requires_grad = new._node, new._out_index, True
-    if tensor._keep_grad:
-        new._node._keep_output(tensor)
 
 
 def _window(view_node, index, array):
