@@ -18,7 +18,7 @@ a view repeats this one level up, until the tensor that owns the memory.
 from lucid.autograd.function import Function
 from lucid.ops.elementwise import where
 
-__all__ = ["views_written", "write_through"]
+__all__ = ["views_written", "check_writable", "write_through", "WriteThroughView"]
 
 
 def views_written(tensor):
