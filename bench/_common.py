@@ -1,6 +1,7 @@
 """What every benchmark script shares: the BLAS thread variables (set before NumPy or PyTorch
 is imported: BLAS reads them once, at load) and the median/min timer. Imports no NumPy."""
 
+import collections
 import os
 import statistics
 import time
@@ -30,10 +31,19 @@ def timeit(fn, rounds, inner):
     return statistics.median(samples), min(samples)
 
 
+Timing = collections.namedtuple("Timing", "median min samples")
+
+
+def paired_ratio(a, b):
+    """The median over rounds of a's time / b's time in the same round (two ``Timing``s from
+    one ``timeit_interleaved``): a slow spell of the machine slows both sides of a pair."""
+    return statistics.median([x / y for x, y in zip(a.samples, b.samples)])
+
+
 def timeit_interleaved(fns, rounds, inner):
-    """{name: (median, min) seconds per call} for each function of ``fns`` ({name: fn}), timed
-    in alternating rounds: a slow spell of the machine then lands on every side of a ratio,
-    instead of on whichever ran during it."""
+    """{name: Timing(median, min, samples)} in seconds per call for each function of ``fns``
+    ({name: fn}), timed in alternating rounds: a slow spell of the machine then lands on every
+    side of a ratio, instead of on whichever ran during it."""
     for fn in fns.values():
         for _ in range(max(2, inner // 5)):
             fn()
@@ -44,7 +54,7 @@ def timeit_interleaved(fns, rounds, inner):
             for _ in range(inner):
                 fn()
             samples[name].append((time.perf_counter() - start) / inner)
-    return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
+    return {name: Timing(statistics.median(s), min(s), s) for name, s in samples.items()}
 
 
 def loaded_blas():

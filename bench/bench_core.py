@@ -7,7 +7,8 @@
 
 Run: ``python -m bench.bench_core [--threads N] [--rounds R]``. Threads are set for NumPy's BLAS
 and PyTorch alike, before either is imported. Lucid and its reference run in alternating rounds
-(this machine's speed drifts by several percent over seconds); each time is the median round.
+(this machine's speed drifts by several percent over seconds); each time is the median round,
+and the ratio the median of the rounds' ratios (the ratio of the medians in parentheses).
 """
 
 import os
@@ -21,7 +22,7 @@ ARGS = parse_bench_args(__doc__.splitlines()[0], 7) if __name__ == "__main__" el
 
 import numpy as np  # noqa: E402
 
-from bench._common import timeit_interleaved  # noqa: E402
+from bench._common import paired_ratio, timeit_interleaved  # noqa: E402
 import lucid  # noqa: E402
 
 try:
@@ -103,12 +104,14 @@ def main():
         print("PyTorch not installed: skipping the chain comparison")
     mm = bench_matmul(ARGS.rounds)
     rows.append(("1024^2 matmul fwd+bwd (f32)", mm["lucid"], mm["numpy"], "bare NumPy", 1.1))
-    print(f"threads={ARGS.threads}, rounds={ARGS.rounds}; times are median (min) per call")
-    print(f"{'benchmark':34} {'lucid ms':>16} {'reference ms':>16} {'ref':>10} {'ratio':>7} target")
-    for name, (l_med, l_min), (r_med, r_min), ref, target in rows:
-        ratio = l_med / r_med
-        print(f"{name:34} {l_med * 1e3:8.3f} ({l_min * 1e3:6.3f}) {r_med * 1e3:8.3f} "
-              f"({r_min * 1e3:6.3f}) {ref:>10} {ratio:7.2f} <= {target}")
+    print(f"threads={ARGS.threads}, rounds={ARGS.rounds}; times are median (min) per call; "
+          "ratio: median over rounds of Lucid / reference in the same round (of medians)")
+    print(f"{'benchmark':34} {'lucid ms':>16} {'reference ms':>16} {'ref':>10} {'ratio':>13} "
+          "target")
+    for name, lu, ref_t, ref, target in rows:
+        print(f"{name:34} {lu.median * 1e3:8.3f} ({lu.min * 1e3:6.3f}) "
+              f"{ref_t.median * 1e3:8.3f} ({ref_t.min * 1e3:6.3f}) {ref:>10} "
+              f"{paired_ratio(lu, ref_t):5.2f} ({lu.median / ref_t.median:4.2f}) <= {target}")
 
 
 if __name__ == "__main__":
