@@ -163,3 +163,16 @@ def test_passes_pool_their_rounds():
     failed = {"status": "timeout", "error": "timeout after 1 s"}
     assert run.merge_passes([a, failed]) is failed
     assert run.merge_passes([a]) is a
+
+
+@pytest.mark.parametrize("script, args, expect", [
+    ("bench.bench_core", ["--rounds", "1"], "1024^2 matmul"),
+    ("bench.bench_conv", ["--rounds", "1", "--inner", "1"], "lucid  median"),
+    ("bench.bench_lstm", ["--rounds", "1"], "lucid "),
+])
+def test_micro_benchmarks_run_to_their_report(script, args, expect):
+    # each script once, with one round: its command line and report still work
+    done = subprocess.run([sys.executable, "-m", script, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert expect in done.stdout
