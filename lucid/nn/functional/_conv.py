@@ -26,7 +26,7 @@ A transposed convolution is exactly the gradient of a convolution with respect t
 
 ``Im2col`` and ``Col2im`` are Functions that are each other's gradient, and the conv Functions
 write their backward with them and with ``@``, so double backward works (under
-``create_graph`` the columns are rebuilt as a differentiable op instead of being reused).
+``create_graph`` the columns are built as a differentiable op).
 """
 
 import itertools
@@ -35,7 +35,6 @@ from collections import namedtuple
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
-from lucid.autograd.grad_mode import grad_enabled
 from lucid.ops._util import promote
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -152,17 +151,17 @@ def _batch_first(n):
     return (n + 1, 0) + tuple(range(1, n + 1)) + tuple(range(n + 2, 2 * n + 2))
 
 
-def columns(xp, x, geom, transient=False):
+def columns(xp, x, geom):
     """The im2col matrix laid out (C, *k, B, *out): with the batch inside the columns, a
     convolution is one GEMM per group for the whole batch (few large BLAS calls).
 
-    ``transient=True`` writes into this thread's reusable workspace (columns that die within
-    the call that made them): a fresh 100 MB array costs as much in page faults as the copy.
+    It is written into this thread's reusable workspace, so it is dead once the call that asked
+    for it returns (a fresh 100 MB array costs as much in page faults as the copy). Columns are
+    never kept from forward to backward: they take prod(k) times the input's memory (9x for a
+    3x3 kernel), and backward rebuilds them in one copy, as PyTorch keeps none either.
     """
     view = window_view(xp, x, geom, out_size(x.shape[2:], geom))
     view = view.transpose(_channels_first(len(geom.kernel)))
-    if not transient:
-        return xp.ascontiguousarray(view)
     cols = _workspace(xp, view.shape, view.dtype)
     xp.copyto(cols, view)
     return cols
@@ -211,12 +210,12 @@ class ConvNd(Function):
     Columns (g, C/g * K, B * L); y = W (g, C_out/g, C/g * K) @ columns: one GEMM per group.
     """
 
-    def forward(ctx, x, weight, bias=None, geom=None, groups=1, transient=False):
+    def forward(ctx, x, weight, bias=None, geom=None, groups=1):
         x, weight = promote(x, weight)
         xp = ctx.xp
         batch, out_ch, g = x.shape[0], weight.shape[0], groups
         n = len(geom.kernel)
-        cols = columns(xp, x, geom, transient)  # (C, *k, B, *out)
+        cols = columns(xp, x, geom)  # (C, *k, B, *out)
         spatial = tuple(cols.shape[n + 2:])
         cols = cols.reshape((g, x.shape[1] // g * _prod(geom.kernel), batch * _prod(spatial)))
         w2 = weight.reshape((g, out_ch // g, -1))
@@ -224,8 +223,7 @@ class ConvNd(Function):
         if bias is not None:
             out += bias.reshape((out_ch,) + (1,) * n)
         ctx.save_for_backward(x, weight)
-        # the columns are kept for dW (they cost one im2col to rebuild); freed after backward
-        ctx.cols, ctx.geom, ctx.groups = (None if transient else cols), geom, g
+        ctx.geom, ctx.groups = geom, g
         return out
 
     def backward(ctx, grad):
@@ -242,8 +240,7 @@ class ConvNd(Function):
             if flipped is not None:
                 # stride 1: dx is the convolution of G with the flipped, channel-swapped kernel
                 # (one im2col copy + one GEMM, cheaper than a GEMM + a col2im of prod(k) adds)
-                grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g,
-                                      transient=not isinstance(grad, Tensor))
+                grad_x = ConvNd.apply(grad, _flipped_weight(weight, g), geom=flipped, groups=g)
             else:
                 dcols = w2.swapaxes(-1, -2) @ g2  # (g, C/g * K, B * L)
                 dcols = dcols.reshape((x.shape[1],) + tuple(geom.kernel) + (batch,)
@@ -252,7 +249,11 @@ class ConvNd(Function):
                                       size=tuple(x.shape[2:]))
         if need_w:
             # create_graph: the columns must be a differentiable op
-            cols = _columns_op(x, geom, g) if isinstance(x, Tensor) else ctx.cols
+            if isinstance(x, Tensor):
+                cols = _columns_op(x, geom, g)
+            else:  # rebuilt (see columns), after grad_x, which used the workspace too
+                cols = columns(ctx.xp, x, geom)
+                cols = cols.reshape((g, x.shape[1] // g * _prod(geom.kernel), -1))
             # dW^T = cols @ G^T: the long B*L axis is the inner axis of both row-major operands
             # (OpenBLAS threads the other order, G @ cols^T, very badly: 5x slower on 2 threads)
             grad_w = (cols @ g2.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(tuple(weight.shape))
@@ -315,7 +316,7 @@ class ConvTransposeNd(Function):
             gcols = _columns_op(grad, geom, g)
         else:
             rows = grad.shape[1] // g * _prod(geom.kernel)
-            gcols = columns(ctx.xp, grad, geom, transient=True)
+            gcols = columns(ctx.xp, grad, geom)
             gcols = gcols.reshape((g, rows, batch * _prod(x.shape[2:])))
         w2 = weight.reshape((g, in_ch // g, -1))
         grad_x = grad_w = grad_b = None
@@ -422,9 +423,7 @@ def _conv(input_, weight, bias, stride, padding, dilation, groups, n):
         raise ValueError(f"{fn}: the kernel {kernel} (dilation {dilation}) is larger than the "
                          f"padded input {tuple(x.shape[2:])} (padding {geom.padding})")
     args = (x, weight) if bias is None else (x, weight, bias)
-    # without a graph (inference, no_grad) the columns die with the call: reuse the workspace
-    records = grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    y = ConvNd.apply(*args, geom=geom, groups=groups, transient=not records)
+    y = ConvNd.apply(*args, geom=geom, groups=groups)
     return y.reshape(tuple(y.shape[1:])) if unbatched else y
 
 
