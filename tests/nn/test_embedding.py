@@ -124,3 +124,33 @@ def test_bad_indices_raise():
     with pytest.raises(IndexError):
         nn.Embedding(5, 2, max_norm=0.1)(lucid.Tensor([9]))
     np.testing.assert_array_equal(layer.weight.numpy(), before)
+
+
+@pytest.mark.parametrize("case", ["random", "one row repeated", "few rows", "negative", "empty"])
+def test_row_scatter_adds_like_add_at(case):
+    # the embedding / x[idx] backward adds rows in rounds (ops.index._add_rows): the same sums
+    # as NumPy's element-by-element add.at, repeats included
+    from lucid.ops.index import _add_rows
+    rng = np.random.default_rng(2)
+    n, num, dim = {"random": (500, 300, 7), "one row repeated": (400, 50, 3),
+                   "few rows": (300, 3, 4), "negative": (60, 9, 2), "empty": (0, 5, 3)}[case]
+    rows = rng.integers(-num if case == "negative" else 0, num, n)
+    if case == "one row repeated":
+        rows[:350] = 7  # a padding index: one row summed 350 times
+    values = rng.standard_normal((n, dim))
+    got = np.zeros((num, dim))
+    _add_rows(np, got, rows, values)
+    want = np.zeros((num, dim))
+    np.add.at(want, (rows,), values)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+def test_embedding_backward_with_a_heavy_padding_row_matches_torch():
+    layer, tlayer = _pair("float64")
+    idx = np.random.default_rng(3).integers(0, 12, (16, 40))
+    idx[:, 20:] = 3  # half the positions are one row
+    G = np.random.default_rng(4).standard_normal((16, 40, 5))
+    (layer(lucid.Tensor(idx)) * lucid.Tensor(G)).sum().backward()
+    (tlayer(torch.tensor(idx)) * torch.tensor(G)).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, tlayer.weight.grad.numpy(), **TOL["float64"])
