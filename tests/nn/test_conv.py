@@ -255,6 +255,13 @@ MODULES = [
     (lambda L: L.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2,
                                  dilation=1), (2, 4, 4, 5)),
     (lambda L: L.ConvTranspose3d(2, 2, (2, 3, 2), stride=2, bias=False), (1, 2, 3, 3, 2)),
+    # padding modes other than zeros: the input padded by F.pad's mode of that name
+    (lambda L: L.Conv1d(3, 4, 3, padding=2, padding_mode="reflect"), (2, 3, 9)),
+    (lambda L: L.Conv2d(3, 4, 3, stride=2, padding=(1, 2), padding_mode="replicate"),
+     (2, 3, 7, 8)),
+    (lambda L: L.Conv2d(4, 4, (3, 4), padding="same", dilation=(1, 2), groups=2,
+                        padding_mode="circular"), (2, 4, 6, 9)),
+    (lambda L: L.Conv3d(2, 3, 3, padding=1, padding_mode="reflect"), (1, 2, 4, 5, 4)),
 ]
 
 
@@ -283,6 +290,8 @@ def test_conv_repr_is_torch_like():
         "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
     assert repr(nn.ConvTranspose2d(4, 2, 3, stride=2, groups=2, bias=False)) == \
         "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), groups=2, bias=False)"
+    assert repr(nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular")) == \
+        "Conv1d(2, 2, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular)"
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -319,7 +328,9 @@ def test_bad_conv_arguments_raise():
     with pytest.raises(ValueError, match="output_padding"):
         nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)
     with pytest.raises(ValueError, match="padding_mode"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="padding_mode"):
+        nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")  # as in PyTorch: zeros only
     with pytest.raises(ValueError, match="fold: expected input"):
         F.fold(lucid.randn(2, 10, 9), (4, 4), 2)
 

@@ -8,7 +8,7 @@ bound, with fan_in = weight.shape[1] * prod(kernel_size).
 
 from lucid.nn import functional as F
 from lucid.nn import init
-from lucid.nn.functional._conv import ntuple
+from lucid.nn.functional._conv import _conv_padding, ntuple
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
 from lucid.ops import empty
@@ -36,8 +36,9 @@ class _ConvBase(Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got "
+        modes = ("zeros",) if self._transposed else _PADDING_MODES
+        if padding_mode not in modes:
+            raise ValueError(f"{name}: padding_mode must be one of {modes}, got "
                              f"{padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = ntuple(kernel_size, n, "kernel_size")
@@ -93,7 +94,14 @@ class _ConvBase(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"  # (unquoted, as PyTorch prints it)
         return text
+
+
+# PyTorch's padding modes for a convolution (a transposed one has only zeros); the others pad
+# with F.pad's modes of those names, then convolve unpadded
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _spatial(n):
@@ -109,8 +117,14 @@ class _ConvNd(_ConvBase):
     def forward(self, x):
         self._check_channels(x)
         conv = (F.conv1d, F.conv2d, F.conv3d)[self._n - 1]
-        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                    self.groups)
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            pairs = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, self._n,
+                                  type(self).__name__)
+            amounts = tuple(v for pair in reversed(pairs) for v in pair)  # last axis first
+            x = F.pad(x, amounts, mode=self.padding_mode)
+            padding = 0
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
