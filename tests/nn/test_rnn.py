@@ -290,3 +290,99 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="lstm_cell"):
         F.lstm_cell(lucid.zeros(3, 5), (lucid.zeros(3, H), lucid.zeros(3, H)),
                     cell.weight_ih, cell.weight_hh)
+
+
+# ---------------------------------------------------------------------------- packed sequences
+from lucid.nn.utils import rnn as lrnn  # noqa: E402
+
+LENGTHS = [3, 5, 1, 4]  # unsorted; one sequence of a single step
+
+
+def _packed_run(lib, module, x, lengths, batch_first, enforce_sorted, state, is_lstm):
+    utils = lrnn if lib is lucid else torch.nn.utils.rnn
+    packed = utils.pack_padded_sequence(x, lengths, batch_first=batch_first,
+                                        enforce_sorted=enforce_sorted)
+    out, final = module(packed) if state is None else module(packed, state)
+    padded, out_lengths = utils.pad_packed_sequence(out, batch_first=batch_first)
+    return padded, (final if is_lstm else (final,)), out_lengths
+
+
+@needs_torch
+@pytest.mark.parametrize("kind, extra", [("LSTM", {}), ("GRU", {}), ("RNN", {}),
+                                         ("LSTM", {"proj_size": 3})])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("sorted_batch, with_state", [(False, True), (True, False)])
+def test_packed_sequence_matches_torch(kind, extra, bidirectional, batch_first, sorted_batch,
+                                       with_state):
+    # outputs (padded back), final states and every gradient; each sequence's final state is
+    # the one after its own last step, in the batch's original order
+    kw = dict(num_layers=2, bidirectional=bidirectional, batch_first=batch_first, **extra)
+    lm, tm = getattr(nn, kind)(H_IN, H, **kw).double(), getattr(torch.nn, kind)(H_IN, H, **kw)
+    tm = tm.double()
+    copy_torch_state(lm, tm)
+    lengths = sorted(LENGTHS, reverse=True) if sorted_batch else LENGTHS
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((len(lengths), 5, H_IN) if batch_first else (5, len(lengths), H_IN))
+    is_lstm = kind == "LSTM"
+    layers = 2 * (2 if bidirectional else 1)
+    states = [rng.standard_normal((layers, len(lengths), extra.get("proj_size", H)))]
+    if is_lstm:
+        states.append(rng.standard_normal((layers, len(lengths), H)))
+    results = []
+    for lib, module in ((lucid, lm), (torch, tm)):
+        xt = lib.tensor(x, requires_grad=True)
+        st = [lib.tensor(s, requires_grad=True) for s in states] if with_state else []
+        state = None if not with_state else (tuple(st) if is_lstm else st[0])
+        padded, finals, out_lengths = _packed_run(lib, module, xt, lengths, batch_first,
+                                                  sorted_batch, state, is_lstm)
+        g = np.random.default_rng(8)
+        loss = (padded * lib.tensor(g.standard_normal(tuple(padded.shape)))).sum()
+        for f in finals:
+            loss = loss + (f * lib.tensor(g.standard_normal(tuple(f.shape)))).sum()
+        loss.backward()
+        results.append(([np.asarray(padded.detach().numpy() if lib is torch else padded.numpy())]
+                        + [np.asarray(f.detach().numpy() if lib is torch else f.numpy())
+                           for f in finals],
+                        [np.asarray(t.grad) for t in [xt] + st],
+                        list(out_lengths.tolist())))
+    (l_vals, l_grads, l_len), (t_vals, t_grads, t_len) = results
+    assert l_len == t_len == list(lengths)
+    for a, b in zip(l_vals + l_grads, t_vals + t_grads):
+        np.testing.assert_allclose(a, b, **TOL["float64"])
+    for name, p in tm.named_parameters():
+        np.testing.assert_allclose(getattr(lm, name).grad, p.grad.numpy(), **TOL["float64"],
+                                   err_msg=name)
+
+
+@needs_torch
+def test_pack_pad_round_trip_and_pack_sequence_match_torch():
+    rng = np.random.default_rng(9)
+    seqs = [rng.standard_normal((n, 2)) for n in LENGTHS]
+    lp = lrnn.pack_sequence([lucid.tensor(s) for s in seqs], enforce_sorted=False)
+    tp = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    np.testing.assert_array_equal(lp.data.numpy(), tp.data.numpy())
+    assert lp.batch_sizes.tolist() == tp.batch_sizes.tolist()
+    assert lp.sorted_indices.tolist() == tp.sorted_indices.tolist()
+    assert lp.unsorted_indices.tolist() == tp.unsorted_indices.tolist()
+    lpad, llen = lrnn.pad_packed_sequence(lp, batch_first=True, padding_value=-1.0,
+                                          total_length=7)
+    tpad, tlen = torch.nn.utils.rnn.pad_packed_sequence(tp, batch_first=True, padding_value=-1.0,
+                                                        total_length=7)
+    np.testing.assert_array_equal(lpad.numpy(), tpad.numpy())
+    assert llen.tolist() == tlen.tolist() == LENGTHS
+
+
+def test_packing_bad_lengths_raise():
+    x = lucid.randn(5, 4, 2)
+    with pytest.raises(ValueError, match="not sorted"):
+        lrnn.pack_padded_sequence(x, LENGTHS)
+    with pytest.raises(ValueError, match="longer than the padded"):
+        lrnn.pack_padded_sequence(x, [6, 5, 1, 1])
+    with pytest.raises(ValueError, match="positive"):
+        lrnn.pack_padded_sequence(x, [5, 3, 0, 0])
+    with pytest.raises(ValueError, match="3 lengths for a batch of 4"):
+        lrnn.pack_padded_sequence(x, [5, 3, 1])
+    packed = lrnn.pack_padded_sequence(x, [5, 4, 2, 1])
+    with pytest.raises(ValueError, match="total_length"):
+        lrnn.pad_packed_sequence(packed, total_length=3)

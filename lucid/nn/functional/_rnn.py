@@ -22,7 +22,7 @@ derivative through an RNN); they raise if asked, rather than return a wrong numb
 from lucid.autograd.function import Function
 from lucid.error import BackwardError
 from lucid.nn.functional._linear import linear
-from lucid.ops import concatenate, stack
+from lucid.ops import concatenate, stack, where
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
 
@@ -250,12 +250,15 @@ def gru_cell(input_, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 # ---------------------------------------------------------------------------- one layer
 def _recurrent_layer(mode, x, time_axis, state, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None,
-                     reverse=False):
+                     reverse=False, lengths=None):
     """Run one layer in one direction over a whole sequence.
 
     x: (L, N, H_in) with ``time_axis`` 0, or (N, L, H_in) with 1; ``state`` is h0 (N, H_out),
     or (h0, c0) for "LSTM". Returns (output (same layout as x, last axis H_out), final state).
-    The input projection is one ``linear`` over all L steps; the steps are fused cells.
+    The input projection is one ``linear`` over all L steps; the steps are fused cells. With
+    ``lengths`` (one per sequence of the batch; a packed sequence) a sequence past its length
+    keeps its state: h_t = h_t-1 where t >= length, so the final state is the one after its
+    own last step (reversed, it starts from the initial state at its own last step).
     """
     if mode == "GRU":
         xg = linear(x, w_ih) if b_ih is None else linear(x, w_ih, b_ih)
@@ -263,25 +266,32 @@ def _recurrent_layer(mode, x, time_axis, state, w_ih, w_hh, b_ih=None, b_hh=None
         xg = _input_part(x, w_ih, b_ih, b_hh)
     steps = Unbind.apply(xg, axis=time_axis)
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+    if lengths is not None:  # (N, 1) masks: which sequences still run at step t
+        lens = x._backend.xp.asarray(lengths)[:, None]
+        running = [lens > t for t in range(len(steps))]
     outputs = [None] * len(steps)
     if mode == "LSTM":
         h, c = state
         for t in order:
-            h, c = LSTMStep.apply(steps[t], h, c, w_hh)
+            h_new, c_new = LSTMStep.apply(steps[t], h, c, w_hh)
             if w_hr is not None:
-                h = linear(h, w_hr)
+                h_new = linear(h_new, w_hr)
+            if lengths is not None:
+                h_new, c_new = where(running[t], h_new, h), where(running[t], c_new, c)
+            h, c = h_new, c_new
             outputs[t] = h
         final = (h, c)
     else:
         h = state
         for t in order:
             if mode == "GRU":
-                h = (GRUStep.apply(steps[t], h, w_hh) if b_hh is None
-                     else GRUStep.apply(steps[t], h, w_hh, b_hh))
+                h_new = (GRUStep.apply(steps[t], h, w_hh) if b_hh is None
+                         else GRUStep.apply(steps[t], h, w_hh, b_hh))
             elif mode == "RNN_TANH":
-                h = RNNTanhStep.apply(steps[t], h, w_hh)
+                h_new = RNNTanhStep.apply(steps[t], h, w_hh)
             else:
-                h = RNNReluStep.apply(steps[t], h, w_hh)
+                h_new = RNNReluStep.apply(steps[t], h, w_hh)
+            h = h_new if lengths is None else where(running[t], h_new, h)
             outputs[t] = h
         final = h
     return stack(outputs, axis=time_axis), final

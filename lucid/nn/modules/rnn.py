@@ -14,6 +14,7 @@ from lucid.nn.functional._rnn import (LSTMStep, RNNReluStep, RNNTanhStep, _input
                                       _recurrent_layer)
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
+from lucid.nn.utils.rnn import PackedSequence, _pack, pad_packed_sequence
 from lucid.ops import concatenate, empty, stack, zeros
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -122,11 +123,25 @@ class RNNBase(Module):
                              f"{tuple(state.shape)}")
 
     def forward(self, input_, hx=None):
+        """(output, h_n), or (output, (h_n, c_n)) for LSTM. ``input_`` may be a
+        ``PackedSequence`` (nn.utils.rnn): the output is then one too, and each sequence's final
+        state is the one after its own last step."""
+        if isinstance(input_, PackedSequence):
+            padded, lengths = pad_packed_sequence(input_)  # (L, B, H_in), the original order
+            output, state = self._forward(padded, hx, time_axis=0, lengths=lengths.tolist())
+            order = (list(range(output.shape[1])) if input_.sorted_indices is None
+                     else input_.sorted_indices.tolist())
+            sorted_lengths = [lengths.tolist()[b] for b in order]
+            packed = _pack(output[:, order], sorted_lengths, input_.sorted_indices,
+                           input_.unsorted_indices)
+            return packed, state
         self._check_input(input_)
+        return self._forward(input_, hx, 1 if input_.ndim == 3 and self.batch_first else 0)
+
+    def _forward(self, input_, hx, time_axis, lengths=None):
         is_lstm = self.mode == "LSTM"
         batched = input_.ndim == 3
         x = input_ if batched else input_.unsqueeze(1)  # unbatched (L, H_in) -> (L, 1, H_in)
-        time_axis = 1 if batched and self.batch_first else 0
         batch = x.shape[1 - time_axis]
         directions = 2 if self.bidirectional else 1
         real_hidden = self.proj_size or self.hidden_size
@@ -160,7 +175,8 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
                 state = (h0[k], c0[k]) if is_lstm else h0[k]
                 out, final = _recurrent_layer(self.mode, layer_input, time_axis, state, w_ih,
-                                              w_hh, b_ih, b_hh, w_hr, reverse=direction == 1)
+                                              w_hh, b_ih, b_hh, w_hr, reverse=direction == 1,
+                                              lengths=lengths)
                 outs.append(out)
                 if is_lstm:
                     h_finals.append(final[0])

@@ -1,4 +1,4 @@
-"""``lucid.nn.utils``: gradient clipping, parameter <-> vector, and ``rnn.pad_sequence``."""
+"""``lucid.nn.utils``: gradient clipping, parameter <-> vector, ``rnn`` (pad and pack sequences)."""
 
 import math
 
