@@ -228,12 +228,46 @@ def test_fused_step_matches_composite(name):
     check_numeric(lambda *ts: _flatten(fused(*ts))[0], arrays)
 
 
-def test_double_backward_raises():
-    cell = nn.GRUCell(H_IN, H).double()
-    x = lucid.Tensor(np.ones((N, H_IN)), requires_grad=True)
-    out = cell(x).sum()
-    with pytest.raises(lucid.BackwardError, match="double backward"):
-        lucid.autograd.grad(out, x, create_graph=True)
+@pytest.mark.parametrize("name", ["RNNTanhStep", "RNNReluStep", "LSTMStep", "GRUStep",
+                                  "GRUStep no bias"])
+def test_fused_steps_double_backward(name):
+    # second derivatives through each fused cell (its gates recomputed as recorded ops)
+    from lucid.autograd import gradgradcheck
+    rng = np.random.default_rng(5)
+    gates = {"RNNTanhStep": 1, "RNNReluStep": 1, "LSTMStep": 4, "GRUStep": 3,
+             "GRUStep no bias": 3}[name]
+    shapes = [(2, gates * 3), (2, 3)] + ([(2, 3)] if name == "LSTMStep" else []) + [
+        (gates * 3, 3)] + ([(gates * 3,)] if name == "GRUStep" else [])
+    op = {"RNNTanhStep": RNNTanhStep, "RNNReluStep": RNNReluStep, "LSTMStep": LSTMStep}.get(
+        name, GRUStep)
+    ts = [lucid.Tensor(rng.uniform(0.1, 0.9, s) * rng.choice([-1, 1], s), requires_grad=True,
+                       dtype=lucid.Float64) for s in shapes]
+
+    def f(*args):
+        out = op.apply(*args)
+        return sum(o.sum() * (k + 1) for k, o in enumerate(out)) if isinstance(out, tuple) \
+            else out
+
+    assert gradgradcheck(f, tuple(ts))
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_layer_double_backward_matches_torch(kind):
+    # a gradient penalty through a whole layer: d/dW of |dL/dx|^2, against PyTorch
+    lm, tm = getattr(nn, kind)(H_IN, H).double(), getattr(torch.nn, kind)(H_IN, H).double()
+    copy_torch_state(lm, tm)
+    x = np.random.default_rng(6).standard_normal((L, N, H_IN))
+    grads = []
+    for lib, module in ((lucid, lm), (torch, tm)):
+        xt = lib.tensor(x, requires_grad=True)
+        out = module(xt)[0]
+        (gx,) = (lucid.autograd.grad if lib is lucid else torch.autograd.grad)(
+            (out * out).sum(), xt, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append([np.asarray(getattr(module, n).grad) for n, _ in tm.named_parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
 def test_functional_cells_match_modules():

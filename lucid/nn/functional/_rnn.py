@@ -14,23 +14,18 @@ Gate layouts follow PyTorch, so weights copy over 1:1 (H = hidden size, W_hh: (G
 - GRU:  r = sig(x W_ir^T + b_ir + h W_hr^T + b_hr),  z = sig(... same with z ...)
         n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)),   h' = (1 - z) * n + z * h
 
-The cell backwards are written with operators and array methods, but they read the gate
-activations saved by forward as constants, so they do not support double backward (a second
-derivative through an RNN); they raise if asked, rather than return a wrong number.
+The cell backwards are written with operators, array methods and lucid functions, so under
+``create_graph`` they record a graph of their own (double backward, as for every op). The gate
+activations forward saved are intermediates, which would enter that graph as constants: then
+they are computed again from the inputs with lucid ops (``_lstm_gates``, ``_gru_gates``), so the
+second derivative also flows through them.
 """
 
 from lucid.autograd.function import Function
-from lucid.error import BackwardError
 from lucid.nn.functional._linear import linear
-from lucid.ops import concatenate, stack, where
+from lucid.ops import concatenate, sigmoid, stack, tanh, where
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
-
-
-def _no_double_backward(ctx):
-    if ctx._create_graph:
-        raise BackwardError(f"{type(ctx).__name__}: double backward through a recurrent cell is "
-                            "not supported")
 
 
 # ---------------------------------------------------------------------------- fused steps
@@ -45,8 +40,7 @@ class RNNTanhStep(Function):
         return out
 
     def backward(ctx, grad):
-        _no_double_backward(ctx)
-        h, w_hh, out = ctx.saved_tensors
+        h, w_hh, out = ctx.saved_tensors  # (out is the output: under create_graph, a Tensor)
         da = grad * (1 - out * out)
         return _step_grads(ctx, da, h, w_hh)
 
@@ -62,7 +56,6 @@ class RNNReluStep(Function):
         return out
 
     def backward(ctx, grad):
-        _no_double_backward(ctx)
         h, w_hh, out = ctx.saved_tensors
         da = grad * (out > 0)
         return _step_grads(ctx, da, h, w_hh)
@@ -105,12 +98,13 @@ class LSTMStep(Function):
         c_new += i * g
         tanh_c = ctx.xp.tanh(c_new)
         h_new = o * tanh_c
-        ctx.save_for_backward(h, c, w_hh, acts, tanh_c)
+        ctx.save_for_backward(xg, h, c, w_hh, acts, tanh_c)
         return h_new, c_new
 
     def backward(ctx, grad_h, grad_c):
-        _no_double_backward(ctx)
-        h, c, w_hh, acts, tanh_c = ctx.saved_tensors
+        xg, h, c, w_hh, acts, tanh_c = ctx.saved_tensors
+        if ctx._create_graph:  # the gates as functions of the inputs (see the module docstring)
+            acts, tanh_c = _lstm_gates(xg, h, c, w_hh)
         hidden = c.shape[-1]
         i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
         g, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
@@ -151,12 +145,13 @@ class GRUStep(Function):
         out = h - n
         out *= z
         out += n
-        ctx.save_for_backward(h, w_hh, rz, n, hg_n)
+        ctx.save_for_backward(xg, h, w_hh, b_hh, rz, n, hg_n)
         return out
 
     def backward(ctx, grad):
-        _no_double_backward(ctx)
-        h, w_hh, rz, n, hg_n = ctx.saved_tensors
+        xg, h, w_hh, b_hh, rz, n, hg_n = ctx.saved_tensors
+        if ctx._create_graph:  # the gates as functions of the inputs (see the module docstring)
+            rz, n, hg_n = _gru_gates(xg, h, w_hh, b_hh)
         hidden = h.shape[-1]
         r, z = rz[:, :hidden], rz[:, hidden:]
         da_n = grad * (1 - z) * (1 - n * n)
@@ -172,6 +167,24 @@ class GRUStep(Function):
         if len(ctx.needs_input_grad) == 3:
             return dxg, dh, dw
         return dxg, dh, dw, db
+
+
+def _lstm_gates(xg, h, c, w_hh):
+    """LSTMStep's saved intermediates, (i, f, g, o) side by side and tanh(c'), recorded."""
+    hidden = c.shape[-1]
+    acts = h @ w_hh.T + xg
+    i, f = sigmoid(acts[:, :hidden]), sigmoid(acts[:, hidden:2 * hidden])
+    g, o = tanh(acts[:, 2 * hidden:3 * hidden]), sigmoid(acts[:, 3 * hidden:])
+    return concatenate([i, f, g, o], axis=-1), tanh(f * c + i * g)
+
+
+def _gru_gates(xg, h, w_hh, b_hh):
+    """GRUStep's saved intermediates, (r, z) side by side, n and hg_n, recorded."""
+    hidden = h.shape[-1]
+    hg = h @ w_hh.T if b_hh is None else h @ w_hh.T + b_hh
+    rz = sigmoid(xg[:, :2 * hidden] + hg[:, :2 * hidden])
+    hg_n = hg[:, 2 * hidden:]
+    return rz, tanh(rz[:, :hidden] * hg_n + xg[:, 2 * hidden:]), hg_n
 
 
 class Unbind(Function):
