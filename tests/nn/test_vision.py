@@ -124,11 +124,12 @@ def test_affine_grid_matches_torch(align_corners, dtype):
 @needs_torch
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
-@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [True, False])
 def test_grid_sample_matches_torch(mode, padding_mode, align_corners, dtype):
     x, g = draw([(2, 3, 7, 10), (2, 5, 6, 2)], dtype, seed=3)
-    g = (np.tanh(g) * 1.2).astype(dtype)  # points inside and outside -1 .. 1
+    # points inside and outside -1 .. 1; for reflection as far as 3.5 (several mirrors)
+    g = (np.tanh(g) * (3.5 if padding_mode == "reflection" else 1.2)).astype(dtype)
     if mode == "bilinear":
         check_op(None, lambda a, b: TF.grid_sample(a, b, mode, padding_mode, align_corners),
                  lambda a, b: F.grid_sample(a, b, mode, padding_mode, align_corners),
@@ -141,10 +142,12 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners, dtype):
 
 
 @needs_torch
-def test_grid_sample_3d_matches_torch():
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
+def test_grid_sample_3d_matches_torch(padding_mode):
     x, g = draw([(1, 2, 4, 5, 6), (1, 3, 2, 4, 3)], seed=4)
-    check_op(None, lambda a, b: TF.grid_sample(a, b, "bilinear", "zeros", False),
-             lambda a, b: F.grid_sample(a, b, "bilinear", "zeros", False), arrays=[x, np.tanh(g)])
+    g = np.tanh(g) * (2.5 if padding_mode == "reflection" else 1.0)
+    check_op(None, lambda a, b: TF.grid_sample(a, b, "bilinear", padding_mode, False),
+             lambda a, b: F.grid_sample(a, b, "bilinear", padding_mode, False), arrays=[x, g])
 
 
 def test_grid_sample_identity_grid_returns_the_input():

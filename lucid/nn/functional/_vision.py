@@ -29,8 +29,8 @@ import math
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.nn.functional._pool import _adaptive_avg
-from lucid.ops import (arange, clip, floor, linspace, logical_and, matmul, ones, stack, take,
-                       zeros)
+from lucid.ops import (abs as _abs, arange, clip, floor, linspace, logical_and, matmul, ones,
+                       stack, take, where, zeros)
 from lucid.ops import round as round_half_even
 
 __all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle", "affine_grid",
@@ -332,6 +332,22 @@ def _unnormalize(coord, size, align_corners):
     return ((coord + 1) * size - 1) / 2
 
 
+def _reflect(coord, size, align_corners):
+    """Pixel coordinates mirrored at the image's edges until they fall inside (PyTorch's
+    reflection padding). The mirrors stand at the outer pixel centres 0 and size - 1 with
+    ``align_corners``, at the outer edges -0.5 and size - 0.5 without. With d = |coord - low|
+    and span = high - low, a point that crossed k = floor(d / span) mirrors sits at
+    low + (d - k span) for even k and at high - (d - k span) for odd k: slope +-1."""
+    low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+    span = high - low
+    if span <= 0:  # one pixel, corners aligned: every point is that pixel
+        return coord * 0
+    d = _abs(coord - low)
+    crossed = floor(d.detach() / span)  # piecewise constant: no gradient
+    rest = d - crossed * span
+    return where(crossed % 2 == 0, rest + low, high - rest)
+
+
 def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corners=True):
     """Sample x (N, C, H, W) at grid (N, Ho, Wo, 2) -> (N, C, Ho, Wo) (or 3-D: x (N, C, D, H, W),
     grid (N, Do, Ho, Wo, 3)).
@@ -340,7 +356,8 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
     coordinate (g + 1)(W - 1)/2 with ``align_corners`` (Lucid's default True; PyTorch's is False)
     or ((g + 1) W - 1)/2 without. "bilinear" weighs the 2^n surrounding pixels by the
     opposite fractions; "nearest" takes the nearest (halves round to even). Points outside read
-    0 (``padding_mode="zeros"``) or the edge (``"border"``). Differentiable in x and the grid.
+    0 (``padding_mode="zeros"``), the edge (``"border"``) or the image mirrored at its edges
+    (``"reflection"``, as many times as it takes). Differentiable in x and the grid.
     """
     n = input_.ndim - 2
     if n not in (2, 3) or grid.ndim != n + 2 or grid.shape[-1] != n or \
@@ -350,9 +367,9 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
                          f"{tuple(input_.shape)} and grid {tuple(grid.shape)}")
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"grid_sample: mode must be 'bilinear' or 'nearest', got {mode!r}")
-    if padding_mode not in ("zeros", "border"):
-        raise ValueError(f"grid_sample: padding_mode must be 'zeros' or 'border', got "
-                         f"{padding_mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', "
+                         f"got {padding_mode!r}")
     if input_.dtype != grid.dtype:
         raise TypeError(f"grid_sample: input ({input_.dtype}) and grid ({grid.dtype}) must have "
                         "the same dtype")
@@ -365,7 +382,9 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
     pix = []
     for i in range(n):
         p = _unnormalize(flat_grid[:, :, i], sizes[i], align_corners)
-        if padding_mode == "border":
+        if padding_mode == "reflection":
+            p = _reflect(p, sizes[i], align_corners)
+        if padding_mode != "zeros":
             p = clip(p, 0, sizes[i] - 1)
         pix.append(p)
     strides = [_numel(sizes[:i]) for i in range(n)]  # row-major: x has stride 1, y has W, ...
