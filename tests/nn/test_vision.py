@@ -216,7 +216,7 @@ def test_bad_vision_arguments_raise():
     with pytest.raises(ValueError, match="grid"):
         F.grid_sample(x, lucid.randn(1, 3, 3, 3))
     with pytest.raises(ValueError, match="padding_mode"):
-        F.grid_sample(x, lucid.randn(1, 3, 3, 2), padding_mode="reflection")
+        F.grid_sample(x, lucid.randn(1, 3, 3, 2), padding_mode="mirror")
     with pytest.raises(ValueError, match="size and scale_factor"):
         nn.Upsample()
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
