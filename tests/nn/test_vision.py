@@ -39,6 +39,25 @@ def test_interpolate_2d_matches_torch(mode, align_corners, kw, dtype):
              dtype=dtype)
 
 
+AA_SIZES = [dict(size=(3, 4)), dict(size=(5, 23)), dict(scale_factor=0.37), dict(size=(30, 9)),
+            dict(scale_factor=(0.5, 2.5)), dict(size=(1, 1))]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw", AA_SIZES)
+@pytest.mark.parametrize("mode, align_corners", [("bilinear", False), ("bilinear", True),
+                                                 ("bicubic", False), ("bicubic", True)])
+def test_interpolate_antialias_matches_torch(mode, align_corners, kw, dtype):
+    # shrinking averages every input pixel under the stretched filter (PIL's resampling)
+    check_op([(2, 3, 17, 11)],
+             lambda x: TF.interpolate(x, mode=mode, align_corners=align_corners, antialias=True,
+                                      **kw),
+             lambda x: F.interpolate(x, mode=mode, align_corners=align_corners, antialias=True,
+                                     **kw),
+             dtype=dtype)
+
+
 @needs_torch
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_interpolate_1d_3d_match_torch(dtype):
@@ -217,6 +236,8 @@ def test_bad_vision_arguments_raise():
         F.grid_sample(x, lucid.randn(1, 3, 3, 3))
     with pytest.raises(ValueError, match="padding_mode"):
         F.grid_sample(x, lucid.randn(1, 3, 3, 2), padding_mode="mirror")
+    with pytest.raises(ValueError, match="antialias"):
+        F.interpolate(x, size=(2, 2), mode="nearest", antialias=True)
     with pytest.raises(ValueError, match="size and scale_factor"):
         nn.Upsample()
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):

@@ -168,6 +168,39 @@ def _cubic_taps(m, o, scale, align_corners):
     return Taps(idx, weights, m)
 
 
+def _antialias_taps(m, o, scale, align_corners, cubic):
+    """PyTorch's (and PIL's) antialiased resampling along one axis: output r averages the
+    inputs j around its centre c = ratio (r + 1/2) with the weights filter((j + 1/2 - c) / s),
+    normalised to sum to 1, where the filter is the triangle (bilinear) or Keys' cubic with
+    a = -0.5 (bicubic) and, when shrinking (ratio > 1), it is stretched by s = ratio to cover
+    every input pixel (enlarging, s = 1: plain interpolation)."""
+    ratio = _source_scale(m, o, scale, align_corners)
+    stretch = max(ratio, 1.0)
+    support = (2.0 if cubic else 1.0) * stretch
+    rows = []
+    for r in range(o):
+        centre = ratio * (r + 0.5)
+        lo = max(int(centre - support + 0.5), 0)
+        hi = min(int(centre + support + 0.5), m)
+        w = [_aa_filter((j + 0.5 - centre) / stretch, cubic) for j in range(lo, hi)]
+        total = sum(w)
+        rows.append((lo, [v / total for v in w] if total else w))
+    width = max(len(w) for _, w in rows)  # shorter rows padded with zero weights
+    idx = [[min(lo + t, m - 1) for lo, _ in rows] for t in range(width)]
+    weights = [[w[t] if t < len(w) else 0.0 for _, w in rows] for t in range(width)]
+    return Taps(idx, weights, m)
+
+
+def _aa_filter(x, cubic):
+    x = abs(x)
+    if not cubic:
+        return max(0.0, 1.0 - x)
+    a = -0.5
+    if x < 1:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    return (((x - 5) * x + 8) * x - 4) * a if x < 2 else 0.0
+
+
 def _output_size(fn, x, size, scale_factor, recompute_scale_factor):
     n = x.ndim - 2
     if (size is None) == (scale_factor is None):
@@ -225,15 +258,18 @@ def interpolate(input_, size=None, mode="bilinear", align_corners=None, scale_fa
     if align_corners is not None and mode not in _MODE_NDIM:
         raise ValueError(f"{fn}: align_corners can only be set with the interpolating modes "
                          f"linear, bilinear, bicubic and trilinear, not {mode!r}")
-    if antialias:
-        raise ValueError(f"{fn}: antialias=True is not supported")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"{fn}: antialias=True works with the bilinear and bicubic modes, not "
+                         f"{mode!r}")
     align_corners = bool(align_corners)
     out, scales = _output_size(fn, input_, size, scale_factor, recompute_scale_factor)
     if mode == "area":
         return _adaptive_avg(input_, out, input_.ndim - 2)
     y = input_
     for i, (m, o, scale) in enumerate(zip(input_.shape[2:], out, scales)):
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            taps = _antialias_taps(m, o, scale, align_corners, mode == "bicubic")
+        elif mode in ("nearest", "nearest-exact"):
             taps = _nearest_taps(m, o, scale, mode == "nearest-exact")
         elif mode == "bicubic":
             taps = _cubic_taps(m, o, scale, align_corners)
