@@ -391,9 +391,11 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
     grid[..., 0] is x (the W axis) and grid[..., 1] is y, in -1 .. 1; a point becomes the pixel
     coordinate (g + 1)(W - 1)/2 with ``align_corners`` (Lucid's default True; PyTorch's is False)
     or ((g + 1) W - 1)/2 without. "bilinear" weighs the 2^n surrounding pixels by the
-    opposite fractions; "nearest" takes the nearest (halves round to even). Points outside read
-    0 (``padding_mode="zeros"``), the edge (``"border"``) or the image mirrored at its edges
-    (``"reflection"``, as many times as it takes). Differentiable in x and the grid.
+    opposite fractions; "nearest" takes the nearest (halves round to even); "bicubic" (4-D
+    input) weighs the 4 x 4 pixels around by Keys' cubic (a = -0.75), padding each of them
+    rather than the point, as PyTorch does. Points outside read 0 (``padding_mode="zeros"``),
+    the edge (``"border"``) or the image mirrored at its edges (``"reflection"``, as many times
+    as it takes). Differentiable in x and the grid.
     """
     n = input_.ndim - 2
     if n not in (2, 3) or grid.ndim != n + 2 or grid.shape[-1] != n or \
@@ -401,8 +403,12 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
         raise ValueError(f"grid_sample: expected input (N, C, H, W) with grid (N, Ho, Wo, 2) or "
                          f"input (N, C, D, H, W) with grid (N, Do, Ho, Wo, 3); got input "
                          f"{tuple(input_.shape)} and grid {tuple(grid.shape)}")
-    if mode not in ("bilinear", "nearest"):
-        raise ValueError(f"grid_sample: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got "
+                         f"{mode!r}")
+    if mode == "bicubic" and n != 2:
+        raise ValueError("grid_sample: mode 'bicubic' needs a 4-D input (N, C, H, W), got shape "
+                         f"{tuple(input_.shape)}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', "
                          f"got {padding_mode!r}")
@@ -415,14 +421,14 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
     points = _numel(out_spatial)
     flat_grid = grid.reshape((batch, points, n))
     sizes = spatial[::-1]  # coordinate i runs along W, H, D
-    pix = []
-    for i in range(n):
-        p = _unnormalize(flat_grid[:, :, i], sizes[i], align_corners)
+    def padded(p, size):  # a coordinate moved inside by the padding mode (zeros: as it is)
         if padding_mode == "reflection":
-            p = _reflect(p, sizes[i], align_corners)
-        if padding_mode != "zeros":
-            p = clip(p, 0, sizes[i] - 1)
-        pix.append(p)
+            p = _reflect(p, size, align_corners)
+        return p if padding_mode == "zeros" else clip(p, 0, size - 1)
+
+    pix = [_unnormalize(flat_grid[:, :, i], sizes[i], align_corners) for i in range(n)]
+    if mode != "bicubic":  # the point is padded; bicubic pads each of its 16 pixels instead
+        pix = [padded(p, size) for p, size in zip(pix, sizes)]
     strides = [_numel(sizes[:i]) for i in range(n)]  # row-major: x has stride 1, y has W, ...
     # each (b, c) plane starts at (b C + c) prod(spatial) in the flattened input: one 1-D
     # gather per corner (its gradient is a 1-D scatter-add, NumPy's fast path)
@@ -430,6 +436,12 @@ def grid_sample(input_, grid, mode="bilinear", padding_mode="zeros", align_corne
         (batch, ch, 1))
     if mode == "nearest":
         corners = [[(round_half_even(p.detach()), None) for p in pix]]
+    elif mode == "bicubic":
+        lows = [floor(p.detach()) for p in pix]
+        weights = [_cubic_weights(p - low) for p, low in zip(pix, lows)]
+        corners = [[(padded(low + (k - 1), size), w[k])
+                    for low, w, k, size in zip(lows, weights, ks, sizes)]
+                   for ks in itertools.product(range(4), repeat=n)]
     else:
         lows = [floor(p.detach()) for p in pix]
         corners = []
