@@ -231,3 +231,19 @@ def test_random_programs_of_in_place_ops_and_view_writes_match_pytorch():
             np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-12, err_msg=f"seed {seed}")
         compared += 1
     assert compared > 100
+
+
+def test_item_assignment_through_a_view_matches_pytorch():
+    # h[0][1] = ... and h.T[2] = ...: __setitem__ on a view writes through to h
+    def run(lib):
+        x = lib.tensor(X, requires_grad=True)
+        w = lib.tensor(W, requires_grad=True)
+        h = x * 2
+        h[0][1] = w[0, 0] * 3
+        h.T[2] = w[:, 1]
+        (h * lib.tensor(R)).sum().backward()
+        values = h.detach().numpy() if lib is torch else h.numpy()
+        return [np.asarray(values), np.asarray(x.grad), np.asarray(w.grad)]
+
+    for got, want in zip(run(lucid), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
