@@ -65,6 +65,7 @@ def test_broadcasting_mismatch_names_both_shapes(name, fn, xy):
     (lambda a, b: lucid.tensordot(a, b, axes=([1], [0])), ("(3, 4)", "(2, 4)")),
     (lambda a, b: lucid.inner(a, b[:, :3]), ("(3, 4)", "(2, 3)")),
     (lambda a, b: lucid.concatenate([a, b[:, :3]], axis=0), ("(3, 4)", "(2, 3)")),
+    (lambda a, b: lucid.concatenate([a, b[0]], axis=1), ("(3, 4)", "(4,)")),  # ranks differ
     (lambda a, b: lucid.stack([a, b]), ("(3, 4)", "(2, 4)")),
     (lambda a, b: lucid.broadcast_to(a, (2, 4)), ("(3, 4)", "(2, 4)")),
     (lambda a, b: a.reshape(5, 2), ("(3, 4)", "(5, 2)")),
@@ -81,6 +82,11 @@ def test_shape_mismatch_names_both_shapes(call, shapes, xy):
     for shape in shapes:
         assert shape in message, message
     assert_unchanged(before, x, y)
+
+
+def test_concatenate_of_0d_tensors():
+    with pytest.raises(ValueError, match="0-d tensor .*position 1"):
+        lucid.concatenate([Tensor([1.0]), Tensor(2.0)])
 
 
 def test_matmul_of_a_0d_tensor():

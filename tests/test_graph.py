@@ -645,3 +645,59 @@ def test_hooks_see_tensors_under_create_graph():
     assert seen == [False]
     (g2,) = lucid.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(g2.numpy(), [4.0, 4.0])
+
+
+# ---------------------------------------------------------------------------- random programs
+def _random_graph(lib, seed):
+    """4-11 random ops over a growing pool of tensors (broadcasting, reductions, views, repeated
+    indices, where, matmul, concatenation, max), every tensor then used by the loss."""
+    rng = np.random.default_rng(seed)
+    x = lib.tensor(rng.uniform(0.5, 1.5, (3, 4)), requires_grad=True)
+    v = lib.tensor(rng.uniform(0.5, 1.5, (4,)), requires_grad=True)
+    c = lib.tensor(rng.uniform(0.5, 1.5, (3, 1)), requires_grad=True)
+    pool = [x, v, c, x * v, x + c]
+    torch_lib = lib is not lucid
+    for _ in range(int(rng.integers(4, 12))):
+        a, b = pool[int(rng.integers(len(pool)))], pool[int(rng.integers(len(pool)))]
+        kind = int(rng.integers(12))
+        try:
+            if kind == 0:
+                out = a * b
+            elif kind == 1:
+                out = a - b / (b * b + 1)
+            elif kind == 2:
+                out = a.exp() + a.tanh() * b
+            elif kind == 3:
+                out = a.sum(-1, keepdim=True) if torch_lib else a.sum(axis=-1, keepdims=True)
+            elif kind == 4:
+                out = a.mean(0) if torch_lib else a.mean(axis=0)
+            elif kind == 5:
+                out = a.reshape(-1)[:a.numel() // 2 + 1]
+            elif kind == 6:
+                out = a.T if a.ndim == 2 else a.sin()
+            elif kind == 7:
+                out = a[[0, 0, -1]] if a.ndim else a * 3
+            elif kind == 8:
+                out = lib.where(a > 1.0, a, b) if a.shape == b.shape else a * 2
+            elif kind == 9:
+                out = a @ b.T if a.ndim == b.ndim == 2 and a.shape[1] == b.shape[1] else a.cos()
+            elif kind == 10:
+                out = lib.cat([a, a * 2], 0) if torch_lib else lucid.concatenate([a, a * 2])
+            else:
+                out = (a.max(-1)[0] if torch_lib else a.max(axis=-1)) if a.ndim else a
+        except (RuntimeError, ValueError):  # the same shapes fail in both: go on with a * 1.5
+            out = a * 1.5
+        pool.append(out)
+    loss = sum((t * (0.1 * (i + 1))).sum() for i, t in enumerate(pool))
+    loss.backward()
+    return float(loss.item()), [np.asarray(t.grad) for t in (x, v, c)]
+
+
+def test_random_graphs_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for seed in range(200):
+        want_loss, want = _random_graph(torch, seed)
+        got_loss, got = _random_graph(lucid, seed)
+        assert got_loss == pytest.approx(want_loss, rel=1e-10), seed
+        for g, t in zip(got, want):
+            np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-12, err_msg=f"seed {seed}")

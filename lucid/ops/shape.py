@@ -185,13 +185,14 @@ def ravel(a, /):
 
 class Concatenate(Function):
     def forward(ctx, *xs, axis=0):
-        ctx.sizes = [x.shape[axis] for x in xs]
-        ctx.axis = axis
         try:
-            return ctx.xp.concatenate(xs, axis=axis)
+            out = ctx.xp.concatenate(xs, axis=axis)
         except ValueError:
             raise ValueError(f"cannot concatenate shapes {[tuple(x.shape) for x in xs]} "
                              f"along axis {axis}") from None
+        ctx.sizes = [x.shape[axis] for x in xs]  # (all of one rank now)
+        ctx.axis = axis
+        return out
 
     def backward(ctx, grad):
         grads, start = [], 0
@@ -208,6 +209,10 @@ def concatenate(arrays, /, axis=0, *, dim=None):
     arrays = list(arrays)
     if not arrays:
         raise ValueError("concatenate needs at least one tensor")
+    for position, a in enumerate(arrays):
+        if not getattr(a, "ndim", 0):
+            raise ValueError(f"concatenate: a 0-d tensor (at position {position}) has no axis to "
+                             "join along; use stack")
     (axis,) = normalize_axis(axis_arg(axis if dim is None else None, dim), arrays[0].ndim)
     return Concatenate.apply(*arrays, axis=axis)
 
