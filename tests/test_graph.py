@@ -578,6 +578,35 @@ def test_grad_with_several_outputs_and_grad_outputs():
     np.testing.assert_allclose(g.numpy(), 2 * w1.numpy() + 2 * x.numpy() * w2.numpy())
 
 
+class CountingDouble(Function):
+    calls = 0
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        CountingDouble.calls += 1
+        return grad * 2
+
+
+def test_grad_runs_only_the_branches_that_lead_to_its_inputs():
+    # as PyTorch: z's branch feeds no input, so its backward never runs, and an in-place write
+    # into a tensor it saved raises nothing
+    x, z = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    h = z * 1
+    saved = h * h  # saves h
+    h.add_(1)
+    y = (x * 3).sum() + CountingDouble.apply(z).sum() + saved.sum()
+    CountingDouble.calls = 0
+    (gx,) = lucid.autograd.grad(y, x, retain_graph=True)
+    np.testing.assert_allclose(gx.numpy(), [3.0, 3.0])
+    assert CountingDouble.calls == 0
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()  # backward() accumulates into every leaf, so it runs z's branch too
+
+
 def test_grad_for_a_non_leaf_input():
     x = leaf([1.0, 2.0])
     h = x * 3

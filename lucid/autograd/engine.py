@@ -36,11 +36,13 @@ def _freed_error(node):
         "tensors were already freed; pass retain_graph=True to the first backward call")
 
 
-def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=None):
+def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=None,
+         only=None):
     """Walk the graph from ``roots`` seeded with ``root_grads``.
 
     Returns {id(leaf): grad} and {id(leaf): leaf} for the leaves reached, and, when ``targets``
     (tensors whose gradient autograd.grad asked for) is given, {id(target): grad} for those too.
+    ``only`` ({node: bool}, from ``_leading_to``) restricts the walk to the nodes marked True.
     """
     node_grads = {}
     leaf_grads = {}
@@ -59,6 +61,8 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
             leaf_grads[id(root)] = g if old is None else old + g
             leaves[id(root)] = root
         else:
+            if only is not None and not only[node]:
+                continue
             if node._freed:
                 raise _freed_error(node)
             if node not in node_grads:
@@ -117,7 +121,7 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
                 pnode, k = _version_read(pnode, node)
                 if pnode is None:  # it had no graph then
                     continue
-            elif keep_all:
+            elif keep_all and pnode is not None:
                 met.setdefault(pnode, {})[k] = parent
             if pnode is None:
                 key = id(parent)
@@ -127,7 +131,7 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
                     leaves[key] = parent
                 else:
                     leaf_grads[key] = old + g
-            else:
+            elif only is None or only.get(pnode):
                 slots = node_grads.get(pnode)
                 if slots is None:
                     if pnode._freed:  # a new graph built on a tensor whose graph was freed
@@ -138,6 +142,39 @@ def _run(roots, root_grads, retain_graph, create_graph, keep_all=False, targets=
         if not retain_graph:
             node.release()
     return leaf_grads, leaves, found
+
+
+def _leading_to(roots, inputs):
+    """{node: does some path lead from it to one of ``inputs``} for every node reachable from
+    ``roots``. autograd.grad runs only those that do, as PyTorch does: a branch that feeds none
+    of the inputs costs nothing (and an in-place write in it raises nothing). An iterative
+    post-order walk; its edges are the engine's (``_version_read`` included)."""
+    leaf_ids = {id(t) for t in inputs if t._node is None}
+    input_nodes = {t._node for t in inputs if t._node is not None}
+    leads = {}
+    stack = [r._node for r in roots if r._node is not None]
+    while stack:
+        node = stack[-1]
+        if node in leads:
+            stack.pop()
+            continue
+        edges = []
+        for parent in node.parents:
+            if parent is None or not parent.requires_grad:
+                continue
+            pnode = parent._node
+            if pnode is not None and pnode._seq >= node._seq:
+                pnode = _version_read(pnode, node)[0]
+            edges.append((parent, pnode))
+        waiting = [pnode for _, pnode in edges if pnode is not None and pnode not in leads]
+        if waiting:
+            stack.extend(waiting)  # decide the parents first, then come back
+            continue
+        leads[node] = node in input_nodes or any(
+            leads[pnode] if pnode is not None else id(parent) in leaf_ids
+            for parent, pnode in edges)
+        stack.pop()
+    return leads
 
 
 def _version_read(pnode, node):
@@ -278,7 +315,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     _state["enabled"] = create_graph
     try:
         leaf_grads, _, found = _run(outputs, seeds, retain_graph, create_graph,
-                                    targets=[t for t in inputs if t._node is not None])
+                                    targets=[t for t in inputs if t._node is not None],
+                                    only=_leading_to(outputs, inputs))
         result = []
         for t in inputs:
             if t._node is None:
