@@ -213,3 +213,19 @@ def test_bad_pool_arguments_raise():
         F.adaptive_max_pool2d(x, (1, 2, 3))
     with pytest.raises(ValueError, match="divisor_override"):
         F.avg_pool2d(x, 2, divisor_override=0)
+
+
+@needs_torch
+@pytest.mark.parametrize("pool", ["max", "adaptive max"])
+def test_in_place_op_on_a_max_pool_output_keeps_the_pool_gradient(pool):
+    # the pool's backward reads only the argmax it kept (as PyTorch), not x or y: silu_(y)
+    # afterwards changed the gradient silently when y itself was read in backward
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    grads = []
+    for lib, fn in ((lucid, F), (torch, torch.nn.functional)):
+        xt = lib.tensor(x, requires_grad=True)
+        y = fn.max_pool2d(xt, 2) if pool == "max" else fn.adaptive_max_pool2d(xt, 3)
+        fn.silu(y, inplace=True)
+        (y * lib.tensor(np.arange(54.0).reshape(2, 3, 3, 3))).sum().backward()
+        grads.append(np.asarray(xt.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)

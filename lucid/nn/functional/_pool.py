@@ -7,9 +7,9 @@ positions: each step is one vectorised operation on an output-sized slab.
 
 - max:  y[o] = max_j x_pad[o s + j d], with the padding filled with -inf (Lucid 2 padded with
   zeros, so an all-negative window at the border returned 0). The gradient adds G[o] at the
-  first offset a[o] where window o reaches y[o] (PyTorch's tie rule), found in backward by
-  comparing slabs with y (``WindowScatter`` under create_graph, the adjoint of
-  ``WindowGather``).
+  first offset a[o] where window o reaches y[o] (PyTorch's tie rule), found in forward by
+  comparing slabs with y when a graph is recorded and kept, as PyTorch keeps its indices
+  (``WindowScatter``, the adjoint of ``WindowGather``).
 - avg:  y[o] = (sum_j x_pad[o s + j]) / n[o], with n[o] PyTorch's divisor (the window clipped to
   the padded input, or to the input itself when ``count_include_pad=False``, or
   ``divisor_override``); the gradient spreads G[o] / n[o] over window o (col2im).
@@ -25,6 +25,7 @@ import itertools
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
+from lucid.autograd.grad_mode import grad_enabled
 from lucid.nn.functional._conv import (Col2im, Geometry, _batched, _positive, _prod,
                                        add_windows, ntuple, window_view)
 from lucid.ops import arange, broadcast_to, matmul, swapaxes
@@ -81,9 +82,8 @@ class WindowScatter(Function):
     def forward(ctx, v, arg, geom, size):
         ctx.arg, ctx.geom = arg, geom
         xp = ctx.xp
-        zero = xp.zeros((), dtype=v.dtype)
         # one output-sized slab per kernel offset, made as col2im consumes it
-        slabs = (xp.where(arg == j, v, zero) for j in range(_prod(geom.kernel)))
+        slabs = (v * (arg == j) for j in range(_prod(geom.kernel)))
         return add_windows(xp, slabs, geom, size, tuple(v.shape), v.dtype)
 
     def backward(ctx, grad):
@@ -115,11 +115,13 @@ class MaxPoolNd(Function):
 
     The forward is one ``maximum`` per kernel offset (NaN propagates, as in PyTorch). The
     gradient goes to the *first* maximum of each window in scan order (PyTorch's tie rule,
-    which matters after a ReLU, where ties at 0 are common); it is found in backward by
-    comparing each offset's slab with y, so inference never pays for an argmax.
+    which matters after a ReLU, where ties at 0 are common). That offset is found in forward
+    when a graph is being built (``find_argmax``; inference never pays for it) and kept, as
+    PyTorch keeps its indices: backward reads neither x nor y, so an in-place op on either
+    afterwards (``F.silu(y, inplace=True)``) changes nothing.
     """
 
-    def forward(ctx, x, geom, out, return_indices=False):
+    def forward(ctx, x, geom, out, return_indices=False, find_argmax=True):
         xp = ctx.xp
         view = window_view(xp, x, geom, out, pad_value=_lowest(xp, x.dtype))
         lead = (slice(None), slice(None))
@@ -127,19 +129,17 @@ class MaxPoolNd(Function):
         best = view[lead + offsets[0]].copy()
         for offset in offsets[1:]:
             xp.maximum(best, view[lead + offset], out=best)
-        ctx.view, ctx.out, ctx.geom, ctx.size = view, best, geom, tuple(x.shape[2:])
+        ctx.geom, ctx.size = geom, tuple(x.shape[2:])
+        if find_argmax or return_indices:
+            ctx.arg = first_argmax(xp, view, best, geom)
         if not return_indices:
             return best
-        index = _flat_index(xp, first_argmax(xp, view, best, geom), geom, ctx.size)
+        index = _flat_index(xp, ctx.arg, geom, ctx.size)
         ctx.mark_non_differentiable(index)
         return best, index
 
     def backward(ctx, grad, grad_index=None):
-        if not isinstance(grad, Tensor):
-            return _scatter_to_first_max(ctx.xp, ctx.view, ctx.out, grad, ctx.geom, ctx.size)
-        # create_graph: the same scatter as a differentiable op
-        arg = first_argmax(ctx.xp, ctx.view, ctx.out, ctx.geom)
-        return WindowScatter.apply(grad, arg=arg, geom=ctx.geom, size=ctx.size)
+        return WindowScatter.apply(grad, arg=ctx.arg, geom=ctx.geom, size=ctx.size)
 
 
 def _matches(xp, slab, y, nan):
@@ -154,32 +154,21 @@ def first_argmax(xp, view, y, geom):
     """The first kernel offset (row-major) at which each window reaches its maximum y."""
     lead = (slice(None), slice(None))
     nan = y.dtype.kind == "f" and bool(xp.isnan(y).any())
-    count = _prod(geom.kernel)
-    arg = xp.full(y.shape, count, dtype=xp.int8 if count < 127 else xp.int64)
-    for j, offset in reversed(list(enumerate(_offsets(geom)))):  # the first match wins
+    dtype = xp.int8 if _prod(geom.kernel) < 127 else xp.int64
+    arg = xp.zeros(y.shape, dtype=dtype)
+    pending = xp.ones(y.shape, dtype=bool)  # windows whose maximum is not found yet
+    for j, offset in enumerate(_offsets(geom)):
         hit = _matches(xp, view[lead + offset], y, nan)
-        arg[hit] = j
+        hit &= pending  # only the first match counts
+        pending ^= hit
+        if j:  # arg += j where hit (arithmetic on the mask's bytes: a masked assignment is
+            arg += hit.view(dtype) * dtype(j) if dtype is xp.int8 else hit * j  # much slower)
     return arg
 
 
-def _scatter_to_first_max(xp, view, y, grad, geom, size):
-    """The max-pool gradient on raw arrays: G[o] added at the first maximum of window o."""
-    lead = (slice(None), slice(None))
-    nan = y.dtype.kind == "f" and bool(xp.isnan(y).any())
-    pending = xp.ones(y.shape, dtype=bool)  # windows whose maximum is not yet found
-    hit = xp.empty(y.shape, dtype=bool)
-
-    def slabs():
-        for offset in _offsets(geom):
-            if nan:
-                hit[...] = _matches(xp, view[lead + offset], y, True)
-            else:
-                xp.equal(view[lead + offset], y, out=hit)
-            xp.logical_and(hit, pending, out=hit)
-            xp.logical_xor(pending, hit, out=pending)
-            yield grad * hit
-
-    return add_windows(xp, slabs(), geom, size, tuple(grad.shape), grad.dtype)
+def _records(x):
+    """Will an op on ``x`` join a graph (so that its backward can run)?"""
+    return grad_enabled() and isinstance(x, Tensor) and x.requires_grad
 
 
 def _flat_index(xp, arg, geom, size):
@@ -204,7 +193,8 @@ def _max_pool(input_, kernel_size, stride, padding, dilation, ceil_mode, return_
     x, unbatched = _batched(input_, n, fn)
     geom, out = _pool_geometry(fn, x.shape[2:], kernel_size, stride, padding, dilation,
                                ceil_mode, n)
-    result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices)
+    result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices,
+                             find_argmax=_records(x))
     if unbatched:
         if return_indices:
             return tuple(r.reshape(tuple(r.shape[1:])) for r in result)
@@ -468,7 +458,8 @@ def _adaptive_max(input_, output_size, return_indices, n):
     if all(m % o == 0 for m, o in zip(size, out)):
         kernel = tuple(m // o for m, o in zip(size, out))
         geom = Geometry(kernel, kernel, ((0, 0),) * n, (1,) * n)
-        result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices)
+        result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices,
+                                 find_argmax=_records(x))
     else:
         result = AdaptiveMaxPoolNd.apply(x, size=size, out=out)
         if not return_indices:
