@@ -365,6 +365,16 @@ def test_a_view_used_out_of_place_changes_nothing():
     np.testing.assert_allclose(x.grad, 3 * (1 - np.tanh(x.numpy()) ** 2))
 
 
+def test_where_condition_changed_in_place_raises():
+    # where's backward needs the mask: writing into it afterwards is caught (PyTorch too)
+    x = leaf([1.0, -2.0, 3.0])
+    mask = x > 0
+    y = lucid.where(mask, x, x * 2)
+    mask.copy_(~mask)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
 def test_saved_output_unchanged_by_unrelated_writes():
     x = leaf([0.5, 1.0])
     y = x.tanh()

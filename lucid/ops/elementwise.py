@@ -437,7 +437,7 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         a, b = promote(a, b)
         cond = cond.astype(bool) if cond.dtype.kind != "b" else cond
-        ctx.cond = cond
+        ctx.save_for_backward(cond)  # (saved, so that an in-place write into it is caught)
         ctx.shapes = (_shape(a), _shape(b))
         try:
             return ctx.xp.where(cond, a, b)
@@ -445,11 +445,12 @@ class Where(Function):
             raise broadcast_error("where", cond, a, b) from None
 
     def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
         zero = grad * 0
         _, need_a, need_b = ctx.needs_input_grad
         return (None,
-                sum_to(where(ctx.cond, grad, zero), ctx.shapes[0]) if need_a else None,
-                sum_to(where(ctx.cond, zero, grad), ctx.shapes[1]) if need_b else None)
+                sum_to(where(cond, grad, zero), ctx.shapes[0]) if need_a else None,
+                sum_to(where(cond, zero, grad), ctx.shapes[1]) if need_b else None)
 
 
 def where(cond, a, b, /):
