@@ -4,6 +4,7 @@ and under ``create_graph`` they must record a graph).
 """
 
 from lucid.backend import default_float
+from lucid.ops._util import raw  # noqa: F401  (re-exported: one home, in ops._util)
 
 __all__ = ["LinAlgError", "mT", "check_square", "check_matrix", "float_input", "call",
            "diag_embed", "diag_part", "is_zero", "raw"]
@@ -63,11 +64,6 @@ def call(name, what, fn, *args, **kwargs):
         shape = tuple(args[0].shape) if args and hasattr(args[0], "shape") else "?"
         raise LinAlgError(f"{name}: {what} (input shape {shape}; the library said: {exc})") \
             from exc
-
-
-def raw(x):
-    """The array behind ``x`` (a Tensor's data, or ``x`` itself)."""
-    return getattr(x, "_data", x)
 
 
 def is_zero(g):

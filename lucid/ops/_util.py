@@ -8,7 +8,7 @@ graph under ``create_graph``.
 from lucid.backend import default_float, is_array
 
 __all__ = ["sum_to", "promote", "normalize_axis", "axis_arg", "unbroadcast_pair",
-           "non_differentiable", "broadcast_error"]
+           "non_differentiable", "broadcast_error", "raw"]
 
 
 def sum_to(grad, shape):
@@ -108,6 +108,12 @@ def axis_arg(axis, dim):
             raise TypeError("pass axis= or dim=, not both")
         return dim
     return axis
+
+
+def raw(x):
+    """The array behind ``x`` (a Tensor's data, or ``x`` itself): for saved integer arrays
+    (indices), which stay arrays even while backward builds a graph."""
+    return getattr(x, "_data", x)
 
 
 def non_differentiable(ctx, out):

@@ -11,6 +11,7 @@ from lucid._tensor import Tensor
 from lucid.autograd.function import Function
 from lucid.error import DeviceMismatchError
 from lucid.ops.index import IndexAdd
+from lucid.ops._util import raw
 
 __all__ = ["embedding"]
 
@@ -22,13 +23,15 @@ class Embedding(Function):
 
     def forward(ctx, weight, indices, padding_idx=None, scale_by_freq=False):
         ctx.weight_shape = weight.shape
-        ctx.indices, ctx.padding_idx, ctx.scale_by_freq = indices, padding_idx, scale_by_freq
+        ctx.save_for_backward(indices)  # (saved: a write into the indices is caught)
+        ctx.padding_idx, ctx.scale_by_freq = padding_idx, scale_by_freq
         return ctx.xp.take(weight, indices, axis=0)
 
     def backward(ctx, grad):
         xp = ctx.xp
         num, dim = ctx.weight_shape
-        flat = ctx.indices.reshape(-1)
+        (indices,) = ctx.saved_tensors
+        flat = raw(indices).reshape(-1)
         rows = grad.reshape((-1, dim))
         scale = None
         if ctx.padding_idx is not None:

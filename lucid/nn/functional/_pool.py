@@ -30,6 +30,7 @@ from lucid.nn.functional._conv import (Col2im, Geometry, _batched, _positive, _p
                                        add_windows, ntuple, window_view)
 from lucid.ops import arange, broadcast_to, matmul, swapaxes
 from lucid.ops.index import PutAlongAxis
+from lucid.ops._util import raw
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -440,14 +441,16 @@ class AdaptiveMaxPoolNd(Function):
             shape[2 + i] = out[i]
             rows = xp.arange(out[i]).reshape(shape)
             flat += idx[rows, j] * _prod(size[i + 1:])
-        ctx.flat, ctx.size = flat, size
+        ctx.save_for_backward(flat)  # (saved: a write into the returned indices is caught)
+        ctx.size = size
         ctx.mark_non_differentiable(flat)
         return y, flat
 
     def backward(ctx, grad, grad_index=None):
         batch, ch = grad.shape[:2]
         g = grad.reshape((batch, ch, -1))
-        index = ctx.flat.reshape((batch, ch, -1))
+        (flat,) = ctx.saved_tensors
+        index = raw(flat).reshape((batch, ch, -1))
         plane = PutAlongAxis.apply(g, shape=(batch, ch, _prod(ctx.size)), index=index, axis=2)
         return plane.reshape((batch, ch) + tuple(ctx.size))
 
