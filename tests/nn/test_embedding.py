@@ -154,3 +154,15 @@ def test_embedding_backward_with_a_heavy_padding_row_matches_torch():
     (layer(lucid.Tensor(idx)) * lucid.Tensor(G)).sum().backward()
     (tlayer(torch.tensor(idx)) * torch.tensor(G)).sum().backward()
     np.testing.assert_allclose(layer.weight.grad, tlayer.weight.grad.numpy(), **TOL["float64"])
+
+
+def test_indices_changed_in_place_before_backward_raise():
+    # backward reads the indices: a write into their tensor is caught (as in PyTorch), never
+    # a gradient sent to the new rows
+    layer = nn.Embedding(5, 2)
+    idx = lucid.Tensor([0, 1, 1])
+    out = layer(idx)
+    idx.copy_(lucid.Tensor([2, 2, 2]))
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.sum().backward()
+    assert layer.weight.grad is None

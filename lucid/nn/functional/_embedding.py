@@ -41,7 +41,7 @@ class Embedding(Function):
             scale = 1.0 / counts if scale is None else scale / counts
         if scale is not None:
             rows = rows * scale[:, None]
-        return IndexAdd.apply(rows, shape=(num, dim), index=(flat,))
+        return IndexAdd.apply(rows, shape=(num, dim), index=(flat,)), None
 
 
 def _check_indices(name, indices, num):
@@ -97,5 +97,7 @@ def embedding(input_, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx %= num
     if max_norm is not None:
         _renorm_(weight, indices, float(max_norm), float(norm_type))
-    return Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
-                           scale_by_freq=bool(scale_grad_by_freq))
+    # the indices go in as an input (a Tensor when given one), so that the version counter
+    # of the tensor they came from watches the copy backward reads
+    return Embedding.apply(weight, input_ if isinstance(input_, Tensor) else indices,
+                           padding_idx=padding_idx, scale_by_freq=bool(scale_grad_by_freq))
