@@ -887,7 +887,10 @@ class Tensor:
         """Make ``self`` hold ``result``: values written into its buffer, graph re-pointed.
 
         The version counter goes up, so a backward that saved the old values raises instead of
-        using the new ones.
+        using the new ones. Every check runs before anything is written. The op that computed
+        ``result`` from self reads a stand-in for the old self; the ops that read self earlier
+        still find their version (``_repoint``); and when self is a view, the tensors it views
+        are re-pointed too (autograd/views.py). docs/architecture.md has the whole story.
         """
         if self._node is None and self.requires_grad and _grad_mode.grad_enabled():
             raise RuntimeError(
@@ -911,10 +914,11 @@ class Tensor:
             # node), or the graph would loop through self. If its backward needs those values
             # (h.mul_(w): dL/dw = dL/dh * old h), it gets a copy of them, as PyTorch keeps the
             # original self; otherwise the stand-in shares self's memory and version counter.
-            old = self._as_it_is()
             if any([a is self._data for a in node._saved]):
                 old = self._as_it_is(self._data.copy())
                 node._saved = tuple(old._data if a is self._data else a for a in node._saved)
+            else:
+                old = self._as_it_is()
             node.parents = tuple(old if p is self else p for p in node.parents)
         self._data[...] = result._data
         self._bump_version()
