@@ -375,6 +375,22 @@ def test_where_condition_changed_in_place_raises():
         y.sum().backward()
 
 
+def test_index_tensors_written_after_use_do_not_move_the_gradient():
+    # x[idx], gather and sort keep the indices forward used (a copy while recording), so a
+    # later write into the index tensors changes nothing: the gradient is the forward's
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    idx, column = lucid.Tensor([0, 0, 1]), lucid.Tensor([[2], [0]])
+    values, order = lucid.sort(x * -1, axis=1)
+    y = x[idx].sum() + lucid.gather(x, 1, column).sum() + (values * lucid.arange(3.0)).sum()
+    idx.copy_(lucid.Tensor([1, 1, 1]))
+    column.copy_(lucid.Tensor([[0], [0]]))
+    order.copy_(order * 0)
+    y.backward()
+    # rows picked (2, 1 times), the gathered x[0, 2] and x[1, 0], and -x sorted ascending puts
+    # column j of each row at position 2 - j, weighted -(2 - j)
+    np.testing.assert_allclose(x.grad, [[2 - 2, 2 - 1, 2 + 1 - 0], [1 + 1 - 2, 1 - 1, 1 - 0]])
+
+
 def test_saved_output_unchanged_by_unrelated_writes():
     x = leaf([0.5, 1.0])
     y = x.tanh()

@@ -9,6 +9,7 @@ differentiated twice.
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
+from lucid.autograd.grad_mode import grad_enabled
 from lucid.backend import xp_of
 from lucid.error import DeviceMismatchError
 from lucid.ops._util import normalize_axis, axis_arg, sum_to, promote, non_differentiable
@@ -30,7 +31,7 @@ def _raw_index(index, xp, op="getitem", owner=None):
         if isinstance(item, Tensor):
             if owner is not None:
                 _same_device(owner, item, op)
-            item = item._data
+            item = _index_data(item, owner)
         elif isinstance(item, list):
             item = xp.asarray(item)
             if item.dtype.kind == "f":
@@ -212,8 +213,18 @@ def _same_device(a, index, op):
 def _as_raw(index, a, op="index"):
     if isinstance(index, Tensor):
         _same_device(a, index, op)
-        return index._data
+        return _index_data(index, a)
     return a._backend.xp.asarray(index)
+
+
+def _index_data(index, a):
+    """The array of an index tensor used on ``a``. When the op records a graph it is a copy:
+    backward then reads the indices forward used, even if the tensor is written in place in
+    between (PyTorch raises there; the indices reach the op as a keyword, which no version
+    counter watches)."""
+    if a is not None and a.requires_grad and grad_enabled():
+        return index._data.copy()
+    return index._data
 
 
 class TakeAlongAxis(Function):
@@ -395,7 +406,7 @@ def sort(a, /, axis=-1, descending=False, kind=None, stable=False, *, dim=None):
     axis = axis_arg(axis if dim is None else None, dim)
     (axis,) = normalize_axis(axis, a.ndim)
     indices = argsort(a, axis, descending, kind, stable)
-    return TakeAlongAxis.apply(a, index=indices._data, axis=axis), indices
+    return TakeAlongAxis.apply(a, index=_index_data(indices, a), axis=axis), indices
 
 
 def topk(a, /, k, axis=-1, largest=True, sorted=True, *, dim=None):
@@ -406,7 +417,7 @@ def topk(a, /, k, axis=-1, largest=True, sorted=True, *, dim=None):
         raise ValueError(f"topk: k={k} is out of range for axis {axis} of size {a.shape[axis]}")
     order = argsort(a, axis, descending=largest, stable=True)
     indices = order[(slice(None),) * axis + (slice(0, k),)]
-    return TakeAlongAxis.apply(a, index=indices._data, axis=axis), indices
+    return TakeAlongAxis.apply(a, index=_index_data(indices, a), axis=axis), indices
 
 
 class _NoGrad(Function):
