@@ -145,14 +145,19 @@ def _linear_taps(m, o, scale, align_corners):
     return Taps([i0s, i1s], [w0s, w1s], m)
 
 
+def _keys_near(x, a):
+    """Keys' cubic convolution kernel at distance |x| <= 1 (parameter a)."""
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _keys_far(x, a):
+    """Keys' cubic convolution kernel at distance 1 < |x| < 2 (parameter a)."""
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
 def _cubic_weights(t, a=-0.75):
-    def near(x):  # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-
-    def far(x):  # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-    return far(t + 1), near(t), near(1 - t), far(2 - t)
+    """The four weights of the pixels at distances 1 + t, t, 1 - t, 2 - t (PyTorch's a)."""
+    return _keys_far(t + 1, a), _keys_near(t, a), _keys_near(1 - t, a), _keys_far(2 - t, a)
 
 
 def _cubic_taps(m, o, scale, align_corners):
@@ -192,13 +197,13 @@ def _antialias_taps(m, o, scale, align_corners, cubic):
 
 
 def _aa_filter(x, cubic):
+    """The antialiasing filter: the triangle, or Keys' cubic with a = -0.5 (PIL's)."""
     x = abs(x)
     if not cubic:
         return max(0.0, 1.0 - x)
-    a = -0.5
     if x < 1:
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-    return (((x - 5) * x + 8) * x - 4) * a if x < 2 else 0.0
+        return _keys_near(x, -0.5)
+    return _keys_far(x, -0.5) if x < 2 else 0.0
 
 
 def _output_size(fn, x, size, scale_factor, recompute_scale_factor):

@@ -128,11 +128,11 @@ class RNNBase(Module):
         state is the one after its own last step."""
         if isinstance(input_, PackedSequence):
             padded, lengths = pad_packed_sequence(input_)  # (L, B, H_in), the original order
-            output, state = self._forward(padded, hx, time_axis=0, lengths=lengths.tolist())
-            order = (list(range(output.shape[1])) if input_.sorted_indices is None
+            lengths = lengths.tolist()
+            output, state = self._forward(padded, hx, time_axis=0, lengths=lengths)
+            order = (list(range(len(lengths))) if input_.sorted_indices is None
                      else input_.sorted_indices.tolist())
-            sorted_lengths = [lengths.tolist()[b] for b in order]
-            packed = _pack(output[:, order], sorted_lengths, input_.sorted_indices,
+            packed = _pack(output[:, order], [lengths[b] for b in order], input_.sorted_indices,
                            input_.unsorted_indices)
             return packed, state
         self._check_input(input_)

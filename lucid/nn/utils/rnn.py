@@ -108,10 +108,9 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         start += size
         width = [(0, batch - size)] + [(0, 0)] * (step.ndim - 1)
         rows.append(pad(step, width, padding_value) if size < batch else step)
-    filler = [(0, steps - len(sizes))] + [(0, 0)] * (data.ndim)  # steps beyond the longest
     padded = stack(rows, axis=0)
-    if steps > len(sizes):
-        padded = pad(padded, filler, padding_value)
+    if steps > len(sizes):  # steps beyond the longest sequence
+        padded = pad(padded, [(0, steps - len(sizes))] + [(0, 0)] * data.ndim, padding_value)
     lengths = [sum(1 for size in sizes if size > b) for b in range(batch)]
     if sequence.unsorted_indices is not None:
         order = sequence.unsorted_indices.tolist()
