@@ -15,6 +15,12 @@ def grad_enabled():
 is_grad_enabled = grad_enabled
 
 
+def records(tensor):
+    """Will an op on ``tensor`` join a graph (grad mode on, and a tensor that requires grad)?
+    For ops that keep something for backward only then."""
+    return _state["enabled"] and getattr(tensor, "requires_grad", False)
+
+
 class set_grad_enabled:
     """Set grad mode to ``mode`` now; as a context manager, restore the previous mode on exit."""
 

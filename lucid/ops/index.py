@@ -9,7 +9,7 @@ differentiated twice.
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
-from lucid.autograd.grad_mode import grad_enabled
+from lucid.autograd.grad_mode import records
 from lucid.backend import xp_of
 from lucid.error import DeviceMismatchError
 from lucid.ops._util import normalize_axis, axis_arg, sum_to, promote, non_differentiable
@@ -222,7 +222,7 @@ def _index_data(index, a):
     backward then reads the indices forward used, even if the tensor is written in place in
     between (PyTorch raises there; the indices reach the op as a keyword, which no version
     counter watches)."""
-    if a is not None and a.requires_grad and grad_enabled():
+    if records(a):
         return index._data.copy()
     return index._data
 

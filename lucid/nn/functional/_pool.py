@@ -25,7 +25,7 @@ import itertools
 
 from lucid._tensor import Tensor
 from lucid.autograd.function import Function
-from lucid.autograd.grad_mode import grad_enabled
+from lucid.autograd.grad_mode import records
 from lucid.nn.functional._conv import (Col2im, Geometry, _batched, _positive, _prod,
                                        add_windows, ntuple, window_view)
 from lucid.ops import arange, broadcast_to, matmul, swapaxes
@@ -167,11 +167,6 @@ def first_argmax(xp, view, y, geom):
     return arg
 
 
-def _records(x):
-    """Will an op on ``x`` join a graph (so that its backward can run)?"""
-    return grad_enabled() and isinstance(x, Tensor) and x.requires_grad
-
-
 def _flat_index(xp, arg, geom, size):
     """Kernel offset a of window o -> row-major index of x[o s - p + a d] in the input plane."""
     n = len(size)
@@ -195,7 +190,7 @@ def _max_pool(input_, kernel_size, stride, padding, dilation, ceil_mode, return_
     geom, out = _pool_geometry(fn, x.shape[2:], kernel_size, stride, padding, dilation,
                                ceil_mode, n)
     result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices,
-                             find_argmax=_records(x))
+                             find_argmax=records(x))
     if unbatched:
         if return_indices:
             return tuple(r.reshape(tuple(r.shape[1:])) for r in result)
@@ -462,7 +457,7 @@ def _adaptive_max(input_, output_size, return_indices, n):
         kernel = tuple(m // o for m, o in zip(size, out))
         geom = Geometry(kernel, kernel, ((0, 0),) * n, (1,) * n)
         result = MaxPoolNd.apply(x, geom=geom, out=out, return_indices=return_indices,
-                                 find_argmax=_records(x))
+                                 find_argmax=records(x))
     else:
         result = AdaptiveMaxPoolNd.apply(x, size=size, out=out)
         if not return_indices:
